@@ -1,0 +1,15 @@
+// PostgreSQL 15 datastore of the guest agent. The manager initialises instances by copying a
+// per-host template data directory (made once with initdb), runs the server as the layout's
+// unprivileged account through pg_ctl, and administers it as the superuser over the unix socket
+// with peer authentication; clients always authenticate with SCRAM-SHA-256 over TCP.
+//
+// manager.ts     the DatastoreManager operations
+// app.ts         server process (pg_ctl start/stop/reload)     postmaster.ts  pid file truth, stale cleanup
+// template.ts    template build and copy                       config-files.ts  hoard.conf, pg_hba, pg_ident
+// settings.ts    settings derived from flavor and layout       admin.ts / queries.ts / scram.ts  roles, databases
+// status.ts      health probe                                  exec.ts / host-fs.ts / paths.ts / context.ts  plumbing
+
+export { createPostgresqlManager, type PostgresqlManagerOptions } from "./manager.js";
+export { DatastoreEngineError, DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
+export { deriveSettings } from "./settings.js";
+export { MAX_SOCKET_PATH_BYTES } from "./paths.js";

@@ -1,0 +1,45 @@
+// hoard.guestagent.v1.GuestAgentService: protobuf in, protobuf out; the work is the lifecycle's.
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import type { Lifecycle } from "../lifecycle.js";
+import { toPrepareSpec } from "./prepare-spec.js";
+
+export interface GuestAgentHandlerDeps {
+  instanceId: string;
+  lifecycle: Lifecycle;
+}
+
+export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgentHandlerDeps): void {
+  const { instanceId, lifecycle } = deps;
+  router.service(GuestAgentService, {
+    ping() {
+      return { instanceId, pid: process.pid, prepared: lifecycle.prepared };
+    },
+    async prepare(req, ctx) {
+      await lifecycle.prepare(toPrepareSpec(req), ctx.signal);
+      return {};
+    },
+    async start(_req, ctx) {
+      await lifecycle.start(ctx.signal);
+      return {};
+    },
+    async stop(_req, ctx) {
+      await lifecycle.stop(ctx.signal);
+      return {};
+    },
+    async restart(_req, ctx) {
+      await lifecycle.restart(ctx.signal);
+      return {};
+    },
+    async getStatus() {
+      const snapshot = await lifecycle.probe();
+      return {
+        status: snapshot.status,
+        detail: snapshot.detail,
+        volumeUsedBytes: BigInt(Math.max(0, Math.trunc(snapshot.volumeUsedBytes))),
+        probedAt: timestampFromDate(snapshot.probedAt),
+      };
+    },
+  });
+}

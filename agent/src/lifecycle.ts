@@ -1,0 +1,200 @@
+// The life of one instance inside its agent: NEW until prepared, BUILDING while Prepare runs, then
+// supervised; FAILED when Prepare failed (a new Prepare retries). Prepare runs once at a time:
+// a call arriving while one runs waits for the same result, and a call after success just makes
+// sure the server runs. Everything the RPC handlers and the heartbeat need goes through here, and
+// every engine failure leaves as a typed error with a scrubbed message.
+import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import { DeadlineExceededError, FailedPreconditionError } from "../../services/platform/errors.js";
+import type { Logger } from "../../services/platform/logger.js";
+import type { BackoffPolicy } from "./backoff.js";
+import type { DatastoreManager, PrepareSpec } from "./datastores/manager.js";
+import { describeError, toOperationError, type Scrubber } from "./errors.js";
+import type { IntentStore } from "./intent-file.js";
+import { serviceStatusOf, type Phase, type StatusReport } from "./status.js";
+import { createSupervisor } from "./supervisor.js";
+
+export interface LifecycleOptions {
+  manager: DatastoreManager;
+  intent: IntentStore;
+  probeIntervalMs: number;
+  backoff: BackoffPolicy;
+  lifetime: AbortSignal;
+  logger: Logger;
+  scrubber: Scrubber;
+}
+
+/** A probe's outcome as GetStatus answers it. */
+export interface StatusSnapshot extends StatusReport {
+  volumeUsedBytes: number;
+  probedAt: Date;
+}
+
+export interface Lifecycle {
+  readonly prepared: boolean;
+  /** Status as last derived (no probe). */
+  current(): StatusReport;
+  crashRestarts(): number;
+  /** Last measured volume usage; refreshVolume() measures again. */
+  volumeUsedBytes(): number;
+  refreshVolume(): Promise<number>;
+  /** Called with the new report whenever the status (not just its detail) changes. */
+  onStatusChange(listener: (report: StatusReport) => void): void;
+  /** At agent start-up: finds out whether the datastore is prepared and, if so, brings the server back. */
+  resume(): Promise<void>;
+  prepare(spec: PrepareSpec, signal: AbortSignal): Promise<void>;
+  start(signal: AbortSignal): Promise<void>;
+  stop(signal: AbortSignal): Promise<void>;
+  restart(signal: AbortSignal): Promise<void>;
+  probe(): Promise<StatusSnapshot>;
+  close(): void;
+}
+
+export function createLifecycle(options: LifecycleOptions): Lifecycle {
+  const { manager, lifetime, scrubber } = options;
+  const log = options.logger.child({ unit: "lifecycle" });
+  const listeners: Array<(report: StatusReport) => void> = [];
+  let phase: Phase = { kind: "new" };
+  let report: StatusReport = serviceStatusOf(phase, "running", undefined);
+  let preparing: Promise<void> | undefined;
+  let volumeBytes = 0;
+  let measuring: Promise<number> | undefined;
+
+  const supervisor = createSupervisor({ ...options, onObservation: () => derive() });
+
+  function derive(): void {
+    const next = serviceStatusOf(phase, supervisor.desired, supervisor.health);
+    const changed = next.status !== report.status;
+    report = next;
+    if (!changed) return;
+    log.info({ status: ServiceStatus[next.status], detail: next.detail }, "service status changed");
+    for (const listener of listeners) listener(next);
+  }
+
+  function enter(next: Phase): void {
+    phase = next;
+    derive();
+  }
+
+  /** Runs a manager call, turning its failure into a typed, scrubbed error (logged once here). */
+  async function guarded<T>(operation: string, fn: () => Promise<T>, caller?: AbortSignal): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const typed = toOperationError(operation, err, scrubber, lifetime, caller);
+      log.error({ operation, error: describeError(err, scrubber) }, "datastore operation failed");
+      throw typed;
+    }
+  }
+
+  function requirePrepared(operation: string): void {
+    if (phase.kind === "prepared") return;
+    const why = phase.kind === "preparing" ? "Prepare is still running" : "the datastore has not been prepared";
+    throw new FailedPreconditionError(`cannot ${operation}: ${why}`);
+  }
+
+  async function runPrepare(spec: PrepareSpec): Promise<void> {
+    enter({ kind: "preparing" });
+    log.info({ databases: spec.databases.map((d) => d.name), users: spec.users.map((u) => u.name) }, "prepare starting");
+    try {
+      await guarded("prepare", () => manager.prepare(spec, lifetime));
+      await guarded("prepare", () => supervisor.supervise().then(() => undefined));
+    } catch (err) {
+      enter({ kind: "failed", detail: err instanceof Error ? err.message : "prepare failed" });
+      throw err;
+    }
+    enter({ kind: "prepared" });
+    log.info("prepare done");
+    void refreshVolume();
+  }
+
+  function refreshVolume(): Promise<number> {
+    measuring ??= manager
+      .volumeUsedBytes()
+      .then((bytes) => (volumeBytes = bytes))
+      .catch((err: unknown) => {
+        if (phase.kind === "prepared") log.warn({ error: describeError(err, scrubber) }, "measuring volume usage failed");
+        return volumeBytes;
+      })
+      .finally(() => (measuring = undefined));
+    return measuring;
+  }
+
+  return {
+    get prepared() {
+      return phase.kind === "prepared";
+    },
+    current: () => report,
+    crashRestarts: () => supervisor.crashRestarts,
+    volumeUsedBytes: () => volumeBytes,
+    refreshVolume,
+    onStatusChange(listener) {
+      listeners.push(listener);
+    },
+
+    async resume() {
+      const prepared = await guarded("checking whether the datastore is prepared", () => manager.isPrepared());
+      log.info({ prepared }, "agent starting");
+      if (!prepared) return;
+      enter({ kind: "prepared" });
+      await supervisor.adopt();
+      void refreshVolume();
+    },
+
+    async prepare(spec, signal) {
+      scrubber.add(spec.adminPassword);
+      for (const user of spec.users) scrubber.add(user.password);
+      if (phase.kind === "prepared") {
+        // Already done (a repeated call after a taskmanager restart): only make sure the server runs.
+        if (supervisor.desired !== "running" || supervisor.health?.state !== "HEALTHY") {
+          await guarded("start", () => supervisor.start(signal), signal);
+        }
+        return;
+      }
+      preparing ??= runPrepare(spec).finally(() => (preparing = undefined));
+      await untilAborted(preparing, signal);
+    },
+
+    async start(signal) {
+      requirePrepared("start");
+      await guarded("start", () => supervisor.start(signal), signal);
+    },
+    async stop(signal) {
+      requirePrepared("stop");
+      await guarded("stop", () => supervisor.stop(signal), signal);
+    },
+    async restart(signal) {
+      requirePrepared("restart");
+      await guarded("restart", () => supervisor.restart(signal), signal);
+    },
+
+    async probe() {
+      if (phase.kind === "prepared") await supervisor.probeNow();
+      const bytes = await refreshVolume();
+      return { ...report, volumeUsedBytes: bytes, probedAt: new Date() };
+    },
+
+    close() {
+      supervisor.close();
+    },
+  };
+}
+
+/** Waits for `work` but gives up when the caller's deadline passes; the work itself goes on. */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  const gaveUp = () => new DeadlineExceededError("Prepare is still running; call Prepare again to wait for its result");
+  if (signal.aborted) return Promise.reject(gaveUp());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(gaveUp());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

@@ -1,0 +1,134 @@
+// `hoard instance create|list|show|restart|delete`, with the nouns, verbs and flags of
+// `openstack database instance ...`. Instances are named by name or id; the gateway resolves both.
+import type { Command } from "commander";
+import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import type { CliContext } from "../context.js";
+import { parseDatabases, parseIntFlag, parseUsers } from "../parse.js";
+import { instanceColumns, instanceRow, instanceView } from "../views.js";
+import { waitForActive, waitForDeleted } from "../wait.js";
+import {
+  collect,
+  printList,
+  printRecord,
+  waitOptions,
+  withFormat,
+  withWait,
+  type FormatOptions,
+  type WaitFlags,
+} from "./shared.js";
+
+interface CreateOptions extends FormatOptions, WaitFlags {
+  flavor: string;
+  size: string;
+  datastore: string;
+  datastoreVersion?: string;
+  databases?: string[];
+  users?: string[];
+}
+
+interface ListOptions extends FormatOptions {
+  limit?: string;
+}
+
+/** Largest page the API serves (ListInstancesRequest.page_size <= 1000). */
+const maxPageSize = 1000;
+
+export function registerInstanceCommands(program: Command, ctx: CliContext): void {
+  const instance = program.command("instance").description("manage database instances");
+
+  const create = instance
+    .command("create")
+    .description("create an instance")
+    .argument("<name>", "instance name, unique in the project")
+    .requiredOption("--flavor <flavor>", "flavor name or id")
+    .requiredOption("--size <GB>", "volume size in GiB")
+    .requiredOption("--datastore <datastore>", 'datastore name, e.g. "postgresql"')
+    .option("--datastore-version <version>", "datastore version (default: the datastore's default)")
+    .option("--databases <names>", "databases to create, comma-separated (repeatable)", collect)
+    .option(
+      "--users <users>",
+      "users to create as name:password[@host], comma-separated (repeatable); they get access to all --databases. " +
+        "A password may contain ':'; one containing '@' must end with '@host' or '@'",
+      collect,
+    );
+  withWait(withFormat(create), "the instance is ACTIVE").action(async (name: string, opts: CreateOptions) => {
+      const databases = parseDatabases(opts.databases);
+      const users = parseUsers(opts.users, databases.map((d) => d.name));
+      const volumeSizeGb = parseIntFlag("--size", opts.size, 1, 1024);
+      const wait = waitOptions(ctx, opts);
+      const clients = ctx.clients();
+      const res = await clients.instances.createInstance({
+        name,
+        flavor: opts.flavor,
+        volumeSizeGb,
+        datastore: opts.datastore,
+        datastoreVersion: opts.datastoreVersion ?? "",
+        databases,
+        users,
+      });
+      let created = present(res.instance);
+      if (opts.wait) created = await waitForActive(clients, created.id, created.name, wait);
+      printRecord(ctx, opts.format, instanceView(created));
+    });
+
+  const list = instance
+    .command("list")
+    .description("list instances (all of them, following pages, unless --limit)")
+    .option("--limit <n>", "list at most this many instances");
+  withFormat(list).action(async (opts: ListOptions) => {
+      const limit = opts.limit === undefined ? Infinity : parseIntFlag("--limit", opts.limit, 1, Number.MAX_SAFE_INTEGER);
+      const { instances } = ctx.clients();
+      const found: Instance[] = [];
+      const seen = new Set<string>();
+      let pageToken = "";
+      do {
+        const pageSize = limit === Infinity ? 0 : Math.min(maxPageSize, limit - found.length);
+        const page = await instances.listInstances({ pageSize, pageToken });
+        found.push(...page.instances.slice(0, limit - found.length));
+        pageToken = page.nextPageToken;
+        // A server handing back a token twice would loop forever; stop instead.
+        if (seen.has(pageToken)) break;
+        seen.add(pageToken);
+      } while (pageToken !== "" && found.length < limit);
+      printList(ctx, opts.format, found, instanceColumns, instanceRow, instanceView);
+    });
+
+  const show = instance.command("show").description("show an instance").argument("<instance>", "instance name or id");
+  withFormat(show).action(async (id: string, opts: FormatOptions) => {
+      const res = await ctx.clients().instances.getInstance({ id });
+      printRecord(ctx, opts.format, instanceView(present(res.instance)));
+    });
+
+  const restart = instance
+    .command("restart")
+    .description("restart an instance's database server")
+    .argument("<instance>", "instance name or id");
+  withWait(withFormat(restart), "the instance is ACTIVE again").action(async (id: string, opts: FormatOptions & WaitFlags) => {
+      const wait = waitOptions(ctx, opts);
+      const clients = ctx.clients();
+      let restarted = present((await clients.instances.restartInstance({ id })).instance);
+      if (opts.wait) restarted = await waitForActive(clients, restarted.id, restarted.name, wait);
+      printRecord(ctx, opts.format, instanceView(restarted));
+    });
+
+  const remove = instance
+    .command("delete")
+    .description("delete an instance and its data")
+    .argument("<instance>", "instance name or id");
+  withWait(withFormat(remove), "the instance is gone").action(async (id: string, opts: FormatOptions & WaitFlags) => {
+      const wait = waitOptions(ctx, opts);
+      const clients = ctx.clients();
+      const deleting = present((await clients.instances.deleteInstance({ id })).instance);
+      if (!opts.wait) {
+        printRecord(ctx, opts.format, instanceView(deleting));
+        return;
+      }
+      await waitForDeleted(clients, deleting.id, deleting.name || id, wait);
+    });
+}
+
+/** Every instance RPC answers with the instance; a reply without one is a gateway bug. */
+function present(instance: Instance | undefined): Instance {
+  if (instance === undefined) throw new Error("the gateway answered without an instance");
+  return instance;
+}

@@ -1,0 +1,49 @@
+// What a command runs with: where it writes, its environment, and (made on first use) the API
+// clients. Tests build one per run with captured streams and their own env and cwd.
+import { createClients, resolveConnection, type Connection, type HoardClients } from "./connection.js";
+
+/** Streams and environment of one CLI run; `runHoard` takes this instead of touching `process`. */
+export interface HoardIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Base of a relative HOARD_HOME; defaults to process.cwd(). */
+  cwd?: string;
+  /** How often --wait polls; 500 ms unless a test wants it faster. */
+  pollIntervalMs?: number;
+}
+
+/** Shared by every command of one run. */
+export class CliContext {
+  readonly pollIntervalMs: number;
+  private conn: Connection | undefined;
+  private apiClients: HoardClients | undefined;
+
+  constructor(private readonly io: HoardIo) {
+    this.pollIntervalMs = io.pollIntervalMs ?? 500;
+  }
+
+  /** Command output (tables, JSON). */
+  out(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  /** Progress and errors: one line each, on stderr so stdout stays parseable. */
+  note(line: string): void {
+    this.io.stderr.write(line + "\n");
+  }
+
+  /** The connection, resolved on first use; undefined if no command got that far. */
+  connectionIfResolved(): Connection | undefined {
+    return this.conn;
+  }
+
+  clients(): HoardClients {
+    if (this.apiClients === undefined) {
+      this.conn = resolveConnection(this.io.env ?? process.env, this.io.cwd ?? process.cwd());
+      this.apiClients = createClients(this.conn);
+    }
+    return this.apiClients;
+  }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Hoard runs and tests against when they are missing, and the
+# unprivileged account database servers run as. Safe to run again: it only acts on what is absent.
+set -euo pipefail
+
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in nats-server postgresql postgresql-client e2fsprogs util-linux mount procps iproute2; do
+  have_pkg "$pkg" || need+=("$pkg")
+done
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # Debian's postgresql package starts a cluster on 5432; Hoard does not use it, but leaves it be.
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Database servers refuse to (PostgreSQL) or should not run as root: give them their own account.
+if [ "$(id -u)" -eq 0 ] && ! id hoard >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin hoard
+fi

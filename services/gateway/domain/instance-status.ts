@@ -1,0 +1,79 @@
+// The public status of an instance is derived here, and only here, from the three stored layers
+// (task, service, compute). Trove assembled it ad hoc in several places and let two states share
+// one code; one pure function with a table test keeps every combination deliberate.
+import { InstanceStatus, OperatingStatus } from "../../../gen/proto/hoard/v1/instance_pb.js";
+
+/** Workflow the taskmanager runs on the instance; FAILED means the last one failed (see fault). */
+export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "DELETING", "FAILED"] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** What the guest agent last reported; UNKNOWN is set by the conductor when the agent falls silent. */
+export const serviceStatuses = ["NEW", "BUILDING", "RUNNING", "HEALTHY", "SHUTDOWN", "CRASHED", "FAILED", "UNKNOWN"] as const;
+export type ServiceStatus = (typeof serviceStatuses)[number];
+
+export interface StatusInput {
+  task: string;
+  service: string;
+}
+
+export interface DerivedStatus {
+  status: InstanceStatus;
+  operating: OperatingStatus;
+}
+
+/** Health of the server itself, whatever the task. */
+export function deriveOperatingStatus(service: string): OperatingStatus {
+  switch (service) {
+    case "HEALTHY":
+      return OperatingStatus.HEALTHY;
+    case "NEW":
+    case "BUILDING":
+    case "RUNNING":
+      return OperatingStatus.STARTING;
+    case "SHUTDOWN":
+      return OperatingStatus.SHUTDOWN;
+    case "CRASHED":
+    case "FAILED":
+      return OperatingStatus.FAILED;
+    default:
+      return OperatingStatus.UNKNOWN;
+  }
+}
+
+/** Public status: the task decides while one runs; otherwise the server's reported health does. */
+export function deriveStatus({ task, service }: StatusInput): DerivedStatus {
+  const operating = deriveOperatingStatus(service);
+  return { status: deriveInstanceStatus(task, service), operating };
+}
+
+function deriveInstanceStatus(task: string, service: string): InstanceStatus {
+  switch (task) {
+    case "DELETING":
+      return InstanceStatus.DELETING;
+    case "FAILED":
+      return InstanceStatus.ERROR;
+    case "BUILDING":
+      return service === "FAILED" ? InstanceStatus.ERROR : InstanceStatus.BUILD;
+    case "RESTARTING":
+      return InstanceStatus.REBOOT;
+    case "NONE":
+      return idleStatus(service);
+    default:
+      return InstanceStatus.ERROR;
+  }
+}
+
+function idleStatus(service: string): InstanceStatus {
+  switch (service) {
+    case "HEALTHY":
+      return InstanceStatus.ACTIVE;
+    case "RUNNING":
+      // Process up but not answering: mid-restart (e.g. after the agent revived a crash).
+      return InstanceStatus.REBOOT;
+    case "SHUTDOWN":
+      return InstanceStatus.SHUTDOWN;
+    default:
+      // NEW/BUILDING with no task, CRASHED, FAILED, UNKNOWN (agent silent): needs attention.
+      return InstanceStatus.ERROR;
+  }
+}

@@ -1,0 +1,78 @@
+// Gateway wiring: stores, interceptors (request scope -> authentication -> validation), the public
+// services, health and reflection, all on one port.
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
+import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
+import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { TaskManagerService } from "../../gen/proto/hoard/taskmanager/v1/taskmanager_pb.js";
+import type { PlatformConfig } from "../platform/config.js";
+import type { Db } from "../platform/db/index.js";
+import type { Logger } from "../platform/logger.js";
+import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
+import { loadGatewayConfig } from "./config.js";
+import { registerCatalogueServices } from "./handlers/catalogue.js";
+import { registerInstanceService } from "./handlers/instances.js";
+import { createHealthService } from "./health/index.js";
+import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
+import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
+import { createValidateInterceptor } from "./interceptors/validate.js";
+import { registerReflection } from "./reflection/index.js";
+import { startGatewayServer } from "./server/index.js";
+import { createCatalogueStore } from "./store/catalogue.js";
+import { createInstanceStore } from "./store/instances.js";
+import { createTokenStore } from "./store/tokens.js";
+
+export interface Gateway {
+  address: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+const publicServices = [InstanceService, DatastoreService, FlavorService];
+
+export async function startGateway(platform: PlatformConfig, db: Db, rootLogger: Logger): Promise<Gateway> {
+  const logger = rootLogger.child({ component: "gateway" });
+  const config = loadGatewayConfig();
+  const taskmanager = createClient(
+    TaskManagerService,
+    createGrpcTransport({ baseUrl: `http://${platform.taskmanagerAddr.host}:${platform.taskmanagerAddr.port}` }),
+  );
+  const submitTask = (taskId: string) => {
+    taskmanager
+      .submitTask({ taskId }, { timeoutMs: 5000 })
+      .catch((err: unknown) => logger.warn({ err, taskId }, "taskmanager not reachable; the task waits for its next poll"));
+  };
+  const catalogue = createCatalogueStore(db);
+  const health = createHealthService();
+
+  const server = await startGatewayServer({
+    host: platform.gatewayAddr.host,
+    port: platform.gatewayAddr.port,
+    services: publicServices,
+    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createValidateInterceptor()],
+    logger,
+    routes: (router) => {
+      registerInstanceService(router, {
+        instances: createInstanceStore(db),
+        catalogue,
+        secrets: createSecretBox(loadSecretKey(platform.home)),
+        submitTask,
+        maxVolumeGb: config.maxVolumeGb,
+      });
+      registerCatalogueServices(router, catalogue);
+      health.register(router);
+      registerReflection(router, publicServices);
+    },
+  });
+  for (const s of publicServices) health.setStatus(s.typeName, "SERVING");
+  health.setStatus("", "SERVING");
+  logger.info({ address: server.address }, "gateway listening");
+
+  return {
+    address: server.address,
+    async stop() {
+      health.setStatus("", "NOT_SERVING");
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The gateway's reads and writes of instances and their tasks. Every query takes the caller's
+// project: an instance of another project is indistinguishable from one that does not exist.
+import type { Db } from "../../platform/db/index.js";
+import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
+
+export type InstanceRow = Awaited<ReturnType<typeof findWithRelations>>;
+
+const withRelations = { flavor: true, datastoreVersion: { include: { datastore: true } } } as const;
+
+function findWithRelations(db: Db, id: string) {
+  return db.instance.findUniqueOrThrow({ where: { id }, include: withRelations });
+}
+
+export interface NewInstance {
+  projectId: string;
+  name: string;
+  flavorId: string;
+  datastoreVersionId: string;
+  volumeSizeGb: number;
+}
+
+export interface NewTask {
+  kind: "CREATE" | "DELETE" | "RESTART";
+  payload: string;
+  requestId: string;
+  deadlineAt: Date;
+}
+
+export interface InstanceStore {
+  find(projectId: string, idOrName: string): Promise<InstanceRow | null>;
+  /** One page in creation order, after the instance with id `afterId` when given. */
+  list(projectId: string, afterId: string | undefined, limit: number): Promise<InstanceRow[]>;
+  /** Writes the instance and its CREATE task together; a taken name is AlreadyExists. */
+  create(instance: NewInstance, task: NewTask): Promise<{ instance: InstanceRow; taskId: string }>;
+  /**
+   * Moves an instance into `taskStatus` and records its task, if the instance is idle (or in one
+   * of `alsoFrom`); otherwise FAILED_PRECONDITION naming the workflow that holds it.
+   */
+  startTask(
+    instanceId: string,
+    taskStatus: string,
+    task: NewTask,
+    alsoFrom?: string[],
+  ): Promise<{ instance: InstanceRow; taskId: string }>;
+}
+
+export function createInstanceStore(db: Db): InstanceStore {
+  return {
+    find: (projectId, idOrName) =>
+      db.instance.findFirst({
+        where: { projectId, deletedAt: null, OR: [{ id: idOrName }, { activeName: idOrName }] },
+        include: withRelations,
+      }),
+
+    list: (projectId, afterId, limit) =>
+      db.instance.findMany({
+        where: { projectId, deletedAt: null },
+        include: withRelations,
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: limit,
+        ...(afterId ? { cursor: { id: afterId }, skip: 1 } : {}),
+      }),
+
+    async create(instance, task) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const row = await tx.instance.create({
+            data: {
+              ...instance,
+              activeName: instance.name,
+              taskStatus: "BUILDING",
+              serviceStatus: "NEW",
+              computeStatus: "NONE",
+            },
+          });
+          const created = await tx.task.create({
+            data: { instanceId: row.id, ...task, state: "PENDING", step: "start" },
+          });
+          return { instance: await findWithRelations(tx as Db, row.id), taskId: created.id };
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", instance.name);
+        throw err;
+      }
+    },
+
+    async startTask(instanceId, taskStatus, task, alsoFrom = []) {
+      return db.$transaction(async (tx) => {
+        const from = ["NONE", ...alsoFrom];
+        const moved = await tx.instance.updateMany({
+          where: { id: instanceId, deletedAt: null, taskStatus: { in: from } },
+          data: { taskStatus },
+        });
+        if (moved.count === 0) {
+          const current = await tx.instance.findUnique({ where: { id: instanceId } });
+          throw new FailedPreconditionError(
+            `instance "${current?.name ?? instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`,
+          );
+        }
+        const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "start" } });
+        return { instance: await findWithRelations(tx as Db, instanceId), taskId: created.id };
+      });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// API tokens: random, high-entropy bearer strings, stored only as SHA-256 hashes (a slow hash
+// buys nothing for 256-bit random secrets and would slow every request).
+import { createHash, randomBytes } from "node:crypto";
+
+export const roles = ["admin", "member", "reader"] as const;
+export type Role = (typeof roles)[number];
+
+/** A new token to hand to a user once; only its hash is stored. */
+export function newToken(): string {
+  return `hoard_${randomBytes(32).toString("base64url")}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}

@@ -1,0 +1,208 @@
+// The `local` compute provider: an instance is a directory under $HOARD_HOME/instances/<id> with
+// a volume (loop-mounted ext4 as root, else a plain directory), its own address, and a detached
+// guest agent. Everything it does is checked before it is done, so ensure() and destroy() can be
+// repeated after a crash at any point, and instances survive a control plane restart.
+
+import { chmod, chown, mkdir, readdir, realpath, rm, stat } from "node:fs/promises";
+import type { ComputeProvider, ComputeRef, ComputeState, InstanceSpec } from "../provider.js";
+import { createAddressAllocator, type Address } from "./address-allocator.js";
+import { findAgent, startAgent, stopAgent } from "./agent-process.js";
+import { DestroyIncompleteError, InvalidInstanceSpecError } from "./errors.js";
+import { readInstanceConfig, writeInstanceConfig, type InstanceConfig } from "./instance-config.js";
+import { assertInstanceId, instancePaths, isValidInstanceId, type InstancePaths } from "./instance-paths.js";
+import { ensureLoopVolume, releaseLoopVolume } from "./loop-volume.js";
+import { createKeyedMutex } from "./mutex.js";
+import { resolveOptions, type LocalProviderOptions } from "./options.js";
+import { findProcessesUsing, killProcessesUsing } from "./process-reaper.js";
+import { resolveRunAs, untraversableBy, type RunAs } from "./run-as.js";
+
+/** Creates the local provider; throws at once on options that can never work. */
+export function createLocalProvider(options: LocalProviderOptions): ComputeProvider {
+  const opts = resolveOptions(options);
+  const logger = options.logger.child({ component: "compute-local" });
+  const perInstance = createKeyedMutex();
+  let runAs: Promise<RunAs | null> | undefined;
+  let home: Promise<{ instancesDir: string; cacheDir: string }> | undefined;
+
+  // The canonical home, so paths compare equal to what /proc/self/mounts reports.
+  const layout = (): Promise<{ instancesDir: string; cacheDir: string }> =>
+    (home ??= (async () => {
+      await mkdir(opts.instancesDir, { recursive: true });
+      await mkdir(opts.cacheDir, { recursive: true });
+      const real = await realpath(opts.home);
+      return { instancesDir: `${real}/instances`, cacheDir: `${real}/cache` };
+    })().catch((err: unknown) => {
+      home = undefined;
+      throw err;
+    }));
+
+  const engineAccount = (): Promise<RunAs | null> =>
+    (runAs ??= (async () => {
+      const account = await resolveRunAs(opts.runAsUser, opts.isRoot);
+      const blocked = account ? await untraversableBy(account, (await layout()).instancesDir) : [];
+      if (blocked.length > 0) {
+        logger.warn({ user: account?.user, directories: blocked }, "engine account cannot reach the instance directories");
+      }
+      return account;
+    })().catch((err: unknown) => {
+      runAs = undefined;
+      throw err;
+    }));
+
+  const allocator = createAddressAllocator(opts, async () => {
+    const { instancesDir } = await layout();
+    const configs = await Promise.all(
+      (await listIds(instancesDir)).map((id) => readInstanceConfig(instancePaths(instancesDir, id).config)),
+    );
+    return configs.filter((c): c is InstanceConfig => c !== undefined);
+  });
+
+  async function ensureInstance(spec: InstanceSpec, signal: AbortSignal): Promise<ComputeRef> {
+    const log = logger.child({ instanceId: spec.instanceId });
+    const { instancesDir, cacheDir } = await layout();
+    const paths = instancePaths(instancesDir, spec.instanceId);
+    const account = await engineAccount();
+    signal.throwIfAborted();
+
+    // 1. Directories and the volume.
+    for (const dir of [paths.root, paths.volume, paths.runDir, paths.logDir]) await mkdir(dir, { recursive: true });
+    await chmod(paths.root, 0o755);
+    const existing = await readInstanceConfig(paths.config);
+    const volumeKind = existing?.volumeKind ?? (opts.useLoopVolumes || (await exists(paths.volumeImage)) ? "loop" : "directory");
+    if (volumeKind === "loop") {
+      await ensureLoopVolume(paths.volumeImage, paths.volume, spec.volumeSizeGb, { logger: log, signal });
+    }
+    if (account) {
+      for (const dir of [paths.volume, paths.runDir, paths.logDir]) await chown(dir, account.uid, account.gid);
+    }
+    signal.throwIfAborted();
+
+    // 2 + 3. The address, recorded in instance.json together with everything else the agent needs.
+    const configFor = (address: Address): InstanceConfig => ({
+      instanceId: spec.instanceId,
+      engine: spec.engine,
+      binDir: spec.binDir,
+      host: address.host,
+      port: address.port,
+      volumeKind,
+      root: paths.root,
+      dataDir: paths.dataDir,
+      runDir: paths.runDir,
+      logDir: paths.logDir,
+      cacheDir,
+      runAs: account,
+      natsUrl: opts.natsUrl,
+    });
+    const known = requestedAddress(spec) ?? existing;
+    const config = known
+      ? configFor({ host: known.host, port: known.port })
+      : await allocator.allocate(spec.engine, async (address) => {
+          const fresh = configFor(address);
+          await writeInstanceConfig(paths.config, fresh);
+          log.info({ host: address.host, port: address.port }, "address allocated");
+          return fresh;
+        });
+    await writeInstanceConfig(paths.config, config);
+    signal.throwIfAborted();
+
+    // 4. The agent.
+    if ((await findAgent(paths, opts.agentCommand)) === undefined) {
+      await startAgent(paths, { command: opts.agentCommand, env: opts.extraAgentEnv, logger: log });
+    }
+    return refOf(config, paths);
+  }
+
+  async function destroyInstance(instanceId: string, signal: AbortSignal): Promise<void> {
+    const log = logger.child({ instanceId });
+    const { instancesDir } = await layout();
+    const paths = instancePaths(instancesDir, instanceId);
+    if (!(await exists(paths.root))) return;
+    signal.throwIfAborted();
+    const graceMs = opts.stopGraceMs;
+    await stopAgent(paths, opts.agentCommand, { graceMs, logger: log, signal });
+    await killProcessesUsing(paths.root, { graceMs, logger: log, signal });
+    const left = await releaseLoopVolume(paths.volumeImage, paths.root, {
+      logger: log,
+      signal,
+      beforeRetry: async () => {
+        await killProcessesUsing(paths.root, { graceMs, logger: log, signal });
+      },
+    });
+    const processes = await findProcessesUsing(paths.root);
+    if (left.mounts.length > 0 || left.loopDevices.length > 0 || processes.length > 0) {
+      log.error({ ...left, processes }, "instance could not be fully released");
+      throw new DestroyIncompleteError(
+        `instance ${instanceId} still has mounts [${left.mounts.join(", ")}], loop devices [${left.loopDevices.join(", ")}], processes [${processes.join(", ")}]`,
+      );
+    }
+    signal.throwIfAborted();
+    await rm(paths.root, { recursive: true, force: true, maxRetries: 3 });
+    log.info("instance destroyed");
+  }
+
+  return {
+    ensure(spec, signal) {
+      return perInstance.runExclusive(spec.instanceId, async () => {
+        validateSpec(spec);
+        return ensureInstance(spec, signal);
+      });
+    },
+
+    async describe(instanceId): Promise<ComputeState | undefined> {
+      assertInstanceId(instanceId);
+      const { instancesDir } = await layout();
+      const paths = instancePaths(instancesDir, instanceId);
+      if (!(await exists(paths.root))) return undefined;
+      const config = await readInstanceConfig(paths.config);
+      const agentPid = await findAgent(paths, opts.agentCommand);
+      const ref: ComputeRef = config
+        ? refOf(config, paths)
+        : // A crash before instance.json was written: the directory exists, nothing is known yet.
+          { instanceId, host: "", port: 0, volumeKind: (await exists(paths.volumeImage)) ? "loop" : "directory", root: paths.root };
+      return agentPid === undefined ? { ...ref, status: "STOPPED" } : { ...ref, status: "RUNNING", agentPid };
+    },
+
+    destroy(instanceId, signal) {
+      assertInstanceId(instanceId);
+      return perInstance.runExclusive(instanceId, () => destroyInstance(instanceId, signal));
+    },
+
+    async list() {
+      return listIds((await layout()).instancesDir);
+    },
+  };
+}
+
+function validateSpec(spec: InstanceSpec): void {
+  assertInstanceId(spec.instanceId);
+  if (!(Number.isFinite(spec.volumeSizeGb) && spec.volumeSizeGb > 0)) {
+    throw new InvalidInstanceSpecError(`volumeSizeGb must be a positive number, got ${spec.volumeSizeGb}`);
+  }
+  if (!spec.engine) throw new InvalidInstanceSpecError("engine must not be empty");
+  if ((spec.host === undefined) !== (spec.port === undefined)) {
+    throw new InvalidInstanceSpecError("host and port must be given together (or both left to the provider)");
+  }
+}
+
+function requestedAddress(spec: InstanceSpec): Address | undefined {
+  return spec.host !== undefined && spec.port !== undefined ? { host: spec.host, port: spec.port } : undefined;
+}
+
+function refOf(config: InstanceConfig, paths: InstancePaths): ComputeRef {
+  return { instanceId: config.instanceId, host: config.host, port: config.port, volumeKind: config.volumeKind, root: paths.root };
+}
+
+async function listIds(instancesDir: string): Promise<string[]> {
+  const entries = await readdir(instancesDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && isValidInstanceId(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}

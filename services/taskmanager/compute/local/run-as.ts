@@ -1,0 +1,64 @@
+// Which unprivileged account the engine runs as. The agent runs as root (it mounts, chowns and
+// supervises); database servers must not, and PostgreSQL refuses to.
+
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { runCommand } from "./run-command.js";
+
+/** The engine's OS account as written into instance.json. */
+export interface RunAs {
+  user: string;
+  uid: number;
+  gid: number;
+}
+
+const DEFAULT_CANDIDATES = ["hoard", "postgres", "nobody"] as const;
+
+/**
+ * Resolves the engine account: the configured user (which must exist), else as root the first of
+ * hoard/postgres/nobody that exists; not as root, null (the engine runs as whoever runs the agent).
+ */
+export async function resolveRunAs(configured: string | undefined, isRoot: boolean): Promise<RunAs | null> {
+  if (configured !== undefined) {
+    const found = await lookupUser(configured);
+    if (!found) throw new Error(`runAsUser "${configured}" does not exist on this host`);
+    return found;
+  }
+  if (!isRoot) return null;
+  for (const name of DEFAULT_CANDIDATES) {
+    const found = await lookupUser(name);
+    if (found) return found;
+  }
+  throw new Error(`none of the default engine accounts exist: ${DEFAULT_CANDIDATES.join(", ")}`);
+}
+
+/** Looks a user up through NSS (`getent passwd`), so LDAP/sssd accounts work too. */
+async function lookupUser(name: string): Promise<RunAs | undefined> {
+  const result = await runCommand(["getent", "passwd", name], { okExitCodes: [2], timeoutMs: 10_000 });
+  if (result.exitCode !== 0) return undefined;
+  const fields = result.stdout.trim().split("\n")[0]?.split(":") ?? [];
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  if (fields[0] !== name || !Number.isInteger(uid) || !Number.isInteger(gid)) return undefined;
+  return { user: name, uid, gid };
+}
+
+/**
+ * Directories on the way to `dir` the account cannot pass through (no search permission), so the
+ * engine could not reach its data directory: typically a $HOARD_HOME made by mkdtemp (mode 0700).
+ * Supplementary groups are not considered, so this may over-report; it only feeds a warning.
+ */
+export async function untraversableBy(account: RunAs, dir: string): Promise<string[]> {
+  const blocked: string[] = [];
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const info = await stat(current).catch(() => undefined);
+    if (info) {
+      const ok =
+        info.uid === account.uid ? (info.mode & 0o100) !== 0
+        : info.gid === account.gid ? (info.mode & 0o010) !== 0
+        : (info.mode & 0o001) !== 0;
+      if (!ok) blocked.push(current);
+    }
+    if (current === path.dirname(current)) return blocked.reverse();
+  }
+}

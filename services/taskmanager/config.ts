@@ -1,0 +1,42 @@
+// Taskmanager settings, parsed once from the environment.
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseInteger, type PlatformConfig } from "../platform/config.js";
+
+export interface TaskmanagerConfig {
+  /** Lease owner id; stable across restarts of the same taskmanager so it can resume its own tasks at once. */
+  owner: string;
+  pollMs: number;
+  leaseMs: number;
+  addressMode: "loopback" | "host";
+  hostAddress: string;
+  portRange: [number, number];
+  /** argv that starts a guest agent. */
+  agentCommand: string[];
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The agent's entry point: the compiled one when this code runs compiled, else the source via tsx. */
+function defaultAgentCommand(): string[] {
+  const compiled = import.meta.url.includes("/dist/");
+  if (compiled) return [process.execPath, path.join(repoRoot, "agent/src/main.js")];
+  return [process.execPath, "--import", "tsx", path.join(repoRoot, "agent/src/main.ts")];
+}
+
+export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.env): Readonly<TaskmanagerConfig> {
+  const mode = env.HOARD_ADDRESS_MODE ?? "loopback";
+  if (mode !== "loopback" && mode !== "host") throw new Error(`HOARD_ADDRESS_MODE must be loopback or host, got "${mode}"`);
+  const [low, high] = (env.HOARD_PORT_RANGE ?? "15000-15999").split("-").map(Number);
+  if (!low || !high || low > high) throw new Error(`HOARD_PORT_RANGE must be LOW-HIGH, got "${env.HOARD_PORT_RANGE}"`);
+  return Object.freeze({
+    owner: env.HOARD_TASKMANAGER_ID ?? `${os.hostname()}:${platform.home}`,
+    pollMs: parseInteger("HOARD_TASK_POLL_MS", env.HOARD_TASK_POLL_MS ?? "1000", 50),
+    leaseMs: parseInteger("HOARD_TASK_LEASE_MS", env.HOARD_TASK_LEASE_MS ?? "15000", 1000),
+    addressMode: mode,
+    hostAddress: env.HOARD_HOST_ADDRESS ?? "127.0.0.1",
+    portRange: [low, high] as [number, number],
+    agentCommand: env.HOARD_AGENT_COMMAND ? (JSON.parse(env.HOARD_AGENT_COMMAND) as string[]) : defaultAgentCommand(),
+  });
+}

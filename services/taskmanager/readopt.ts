@@ -1,0 +1,31 @@
+// On start-up the taskmanager takes back what it owns: every live instance gets its agent running
+// again (the database server kept running without it), and instance directories no row claims
+// are destroyed, so a crash between "allocate" and "record" leaves nothing behind for long.
+import type { Logger } from "../platform/logger.js";
+import type { ComputeProvider } from "./compute/provider.js";
+import type { TaskStore } from "./store/tasks.js";
+
+export async function readoptInstances(store: TaskStore, provider: ComputeProvider, logger: Logger): Promise<void> {
+  for (const instance of await store.liveInstances()) {
+    try {
+      await provider.ensure(
+        {
+          instanceId: instance.id,
+          volumeSizeGb: instance.volumeSizeGb,
+          engine: instance.datastoreVersion.manager,
+          binDir: instance.datastoreVersion.binDir,
+          ...(instance.host && instance.port ? { host: instance.host, port: instance.port } : {}),
+        },
+        AbortSignal.timeout(60_000),
+      );
+    } catch (err) {
+      logger.error({ err, instanceId: instance.id }, "could not re-adopt instance");
+    }
+  }
+  const held = await provider.list();
+  const known = await store.existingIds(held);
+  for (const id of held.filter((h) => !known.has(h))) {
+    logger.warn({ instanceId: id }, "destroying orphaned instance directory");
+    await provider.destroy(id, AbortSignal.timeout(60_000)).catch((err: unknown) => logger.error({ err, instanceId: id }, "orphan cleanup failed"));
+  }
+}

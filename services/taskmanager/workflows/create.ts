@@ -1,0 +1,88 @@
+// Provision an instance: compute, agent, prepare, first healthy status. Each step is idempotent,
+// so a taskmanager that died half-way can run the workflow again and finish it.
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ServiceStatus } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import { openCreatePayload } from "../../platform/task-payload.js";
+import { waitFor } from "./wait.js";
+import { TaskFault, type Workflow } from "./context.js";
+
+const agentConnectTimeoutMs = 60_000;
+const prepareTimeoutMs = 5 * 60_000;
+
+export const createWorkflow: Workflow = async (ctx) => {
+  const { task, store, provider, signal } = ctx;
+  const instance = task.instance;
+  const version = instance.datastoreVersion;
+  const agent = ctx.agentFor(instance.id);
+
+  await ctx.step(
+    "allocate",
+    async () => {
+      const ref = await provider.ensure(
+        {
+          instanceId: instance.id,
+          volumeSizeGb: instance.volumeSizeGb,
+          engine: version.manager,
+          binDir: version.binDir,
+          ...(instance.host && instance.port ? { host: instance.host, port: instance.port } : {}),
+        },
+        signal,
+      );
+      await store.updateInstance(instance.id, {
+        host: ref.host,
+        port: ref.port,
+        volumeKind: ref.volumeKind,
+        computeStatus: "RUNNING",
+      });
+    },
+    { always: true },
+  );
+
+  await ctx.step(
+    "connect-agent",
+    () =>
+      waitFor(async () => (await agent.ping({}, { signal, timeoutMs: 2000 })).instanceId || undefined, {
+        intervalMs: 100,
+        signal,
+        timeoutMs: agentConnectTimeoutMs,
+        what: "the guest agent to connect",
+      }),
+    { always: true },
+  );
+
+  await ctx.step("prepare", async () => {
+    const payload = openCreatePayload(ctx.secrets, task.payload);
+    await agent.prepare(
+      {
+        ramMb: instance.flavor.ramMb,
+        vcpus: instance.flavor.vcpus,
+        databases: payload.databases,
+        users: payload.users,
+        adminPassword: payload.adminPassword,
+      },
+      { signal, timeoutMs: prepareTimeoutMs },
+    );
+  });
+
+  const status = await ctx.step(
+    "wait-healthy",
+    () =>
+      waitFor(
+        async () => {
+          const s = await agent.getStatus({}, { signal, timeoutMs: 5000 });
+          if (s.status === ServiceStatus.FAILED) throw new TaskFault(`the database server failed: ${s.detail}`, "step wait-healthy");
+          return s.status === ServiceStatus.HEALTHY ? s : undefined;
+        },
+        { intervalMs: 200, signal, what: "the database server to answer queries" },
+      ),
+    { always: true },
+  );
+
+  await store.updateInstance(instance.id, {
+    taskStatus: "NONE",
+    serviceStatus: "HEALTHY",
+    serviceDetail: null,
+    // The agent's own clock, as on its heartbeats: anything it sent before this is now stale.
+    ...(status?.probedAt ? { lastReportAt: timestampDate(status.probedAt) } : {}),
+  });
+};
