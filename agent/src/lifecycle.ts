@@ -5,23 +5,13 @@
 // every engine failure leaves as a typed error with a scrubbed message.
 import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { DeadlineExceededError, FailedPreconditionError } from "../../services/platform/errors.js";
-import type { Logger } from "../../services/platform/logger.js";
-import type { BackoffPolicy } from "./backoff.js";
-import type { DatastoreManager, PrepareSpec } from "./datastores/manager.js";
-import { describeError, toOperationError, type Scrubber } from "./errors.js";
-import type { IntentStore } from "./intent-file.js";
+import type { PrepareSpec } from "./datastores/manager.js";
+import { describeError, toOperationError } from "./errors.js";
 import { serviceStatusOf, type Phase, type StatusReport } from "./status.js";
-import { createSupervisor } from "./supervisor.js";
+import { createSupervisor, type SupervisorOptions } from "./supervisor.js";
 
-export interface LifecycleOptions {
-  manager: DatastoreManager;
-  intent: IntentStore;
-  probeIntervalMs: number;
-  backoff: BackoffPolicy;
-  lifetime: AbortSignal;
-  logger: Logger;
-  scrubber: Scrubber;
-}
+/** What the supervisor needs, minus the observer: the lifecycle is that observer. */
+export type LifecycleOptions = Omit<SupervisorOptions, "onObservation">;
 
 /** A probe's outcome as GetStatus answers it. */
 export interface StatusSnapshot extends StatusReport {

@@ -51,6 +51,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
     services: publicServices,
     interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createValidateInterceptor()],
     logger,
+    health,
     routes: (router) => {
       registerInstanceService(router, {
         instances: createInstanceStore(db),

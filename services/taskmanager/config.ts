@@ -9,6 +9,7 @@ export interface TaskmanagerConfig {
   owner: string;
   pollMs: number;
   leaseMs: number;
+  agentConnectTimeoutMs: number;
   addressMode: "loopback" | "host";
   hostAddress: string;
   portRange: [number, number];
@@ -34,6 +35,7 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     owner: env.HOARD_TASKMANAGER_ID ?? `${os.hostname()}:${platform.home}`,
     pollMs: parseInteger("HOARD_TASK_POLL_MS", env.HOARD_TASK_POLL_MS ?? "1000", 50),
     leaseMs: parseInteger("HOARD_TASK_LEASE_MS", env.HOARD_TASK_LEASE_MS ?? "15000", 1000),
+    agentConnectTimeoutMs: parseInteger("HOARD_AGENT_CONNECT_TIMEOUT_MS", env.HOARD_AGENT_CONNECT_TIMEOUT_MS ?? "60000", 100),
     addressMode: mode,
     hostAddress: env.HOARD_HOST_ADDRESS ?? "127.0.0.1",
     portRange: [low, high] as [number, number],

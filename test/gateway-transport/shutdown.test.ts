@@ -63,7 +63,7 @@ describe("close()", () => {
     expect(channel.getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.READY);
 
     const ms = await timed(fx.server.close());
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(5000); // a hang check: well short of the 10 s drain deadline
     await Promise.all([h1Closed, h2Closed]);
     expect(socket.destroyed).toBe(true);
     channel.close();
@@ -84,7 +84,7 @@ describe("close()", () => {
     await new Promise<void>((resolve) => call.once("data", () => resolve()));
 
     const ms = await timed(fx.server.close());
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(5000); // a hang check: well short of the 10 s drain deadline
     expect((await ended).code).toBe(grpc.status.OK);
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     client.close();
@@ -109,7 +109,7 @@ describe("close()", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const ms = await timed(fx.server.close());
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000); // a hang check, not a speed test
     const err = await hanging;
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.Unavailable);

@@ -45,8 +45,8 @@ const prefacePrefix = Buffer.from("PRI ");
 export async function startDualListener(options: DualListenerOptions): Promise<DualListener> {
   const logger = options.logger;
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 30_000;
-  const h1 = http.createServer(options.http1 ?? {}, options.listener);
-  const h2 = http2.createServer({}, options.listener);
+  const h1 = http.createServer(options.http1 ?? {});
+  const h2 = http2.createServer({});
   const sockets = new Set<net.Socket>();
   const h1Active = new Map<net.Socket, number>();
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -63,6 +63,9 @@ export async function startDualListener(options: DualListenerOptions): Promise<D
       if (closing && n === 0) socket.end();
     });
   });
+  // After the bookkeeping above, so "connection: close" is set before a handler can answer.
+  h1.on("request", options.listener);
+  h2.on("request", options.listener);
   h1.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
     logger.debug({ err: err.code ?? err.message }, "HTTP/1.1 client error");
     // As Node's default handler: 408 for a request too slow to arrive, 431 for huge headers, else 400.
@@ -105,7 +108,8 @@ export async function startDualListener(options: DualListenerOptions): Promise<D
     });
     socket.on("error", (err: NodeJS.ErrnoException) => logger.debug({ err: err.code ?? err.message }, "connection error"));
     let head = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), sniffTimeoutMs);
+    const timer = setTimeout(() => socket.destroy(), sniffTimeoutMs).unref();
+    socket.once("close", () => clearTimeout(timer));
     const onReadable = (): void => {
       let chunk: Buffer | null;
       while ((chunk = socket.read() as Buffer | null) !== null) head = Buffer.concat([head, chunk]);

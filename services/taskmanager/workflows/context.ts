@@ -14,6 +14,8 @@ export interface WorkflowDeps {
   provider: ComputeProvider;
   agentFor: (instanceId: string) => AgentClient;
   secrets: SecretBox;
+  /** How long a new agent may take to answer its first Ping before the create fails. */
+  agentConnectTimeoutMs: number;
   /** Aborts the running task of an instance in this process, and waits until it has stopped. */
   cancelRunning: (instanceId: string, exceptTaskId: string) => Promise<void>;
 }

@@ -6,7 +6,6 @@ import { openCreatePayload } from "../../platform/task-payload.js";
 import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
-const agentConnectTimeoutMs = 60_000;
 const prepareTimeoutMs = 5 * 60_000;
 
 export const createWorkflow: Workflow = async (ctx) => {
@@ -44,7 +43,7 @@ export const createWorkflow: Workflow = async (ctx) => {
       waitFor(async () => (await agent.ping({}, { signal, timeoutMs: 2000 })).instanceId || undefined, {
         intervalMs: 100,
         signal,
-        timeoutMs: agentConnectTimeoutMs,
+        timeoutMs: ctx.agentConnectTimeoutMs,
         what: "the guest agent to connect",
       }),
     { always: true },
