@@ -4,9 +4,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { DatabaseService } from "../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../gen/proto/hoard/v1/instance_pb.js";
+import { ManageService } from "../gen/proto/hoard/v1/manage_pb.js";
+import { RootService } from "../gen/proto/hoard/v1/root_pb.js";
+import { UserService } from "../gen/proto/hoard/v1/user_pb.js";
 import { UsageError } from "./errors.js";
 
 /** The gateway's default address (DESIGN.md: one port, 127.0.0.1:8779). */
@@ -54,11 +58,15 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** The typed clients of the public API, sharing one transport. */
+/** The typed clients of the public API, sharing one transport; `manage` answers admin tokens only. */
 export interface HoardClients {
   instances: Client<typeof InstanceService>;
+  databases: Client<typeof DatabaseService>;
+  users: Client<typeof UserService>;
+  root: Client<typeof RootService>;
   datastores: Client<typeof DatastoreService>;
   flavors: Client<typeof FlavorService>;
+  manage: Client<typeof ManageService>;
 }
 
 /** Connect protocol over HTTP/1.1, binary protobuf (unknown fields and enum values from a newer server survive). */
@@ -72,8 +80,12 @@ export function createClients(conn: Connection): HoardClients {
   });
   return {
     instances: createClient(InstanceService, transport),
+    databases: createClient(DatabaseService, transport),
+    users: createClient(UserService, transport),
+    root: createClient(RootService, transport),
     datastores: createClient(DatastoreService, transport),
     flavors: createClient(FlavorService, transport),
+    manage: createClient(ManageService, transport),
   };
 }
 

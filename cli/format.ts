@@ -39,9 +39,14 @@ function flatten(record: Readonly<Record<string, unknown>>, prefix = ""): [strin
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       return flatten(value as Record<string, unknown>, `${name}_`);
     }
-    if (Array.isArray(value)) return [[name, value.map(String).join(", ")]];
+    if (Array.isArray(value)) return [[name, value.map(listItem).join(", ")]];
     return [[name, toScalar(value)]];
   });
+}
+
+// An object inside a list has no row of its own; compact JSON beats "[object Object]".
+function listItem(value: unknown): string {
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
 function toScalar(value: unknown): Scalar {

@@ -22,11 +22,48 @@ export function splitList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trimStart());
 }
 
+/** `--databases a,b` (or `--roles ...`) -> the names, none of them empty. */
+export function parseNames(flag: string, values: readonly string[] | undefined, what = "database name"): string[] {
+  const names = splitList(values).map((n) => n.trim());
+  if (names.some((n) => n === "")) throw new UsageError(`${flag} has an empty ${what}`);
+  return names;
+}
+
 /** `--databases a,b` -> database definitions. */
 export function parseDatabases(values: readonly string[] | undefined): DatabaseDefinition[] {
-  const names = splitList(values).map((n) => n.trim());
-  if (names.some((n) => n === "")) throw new UsageError("--databases has an empty database name");
-  return names.map((name) => create(DatabaseDefinitionSchema, { name }));
+  return parseNames("--databases", values).map((name) => create(DatabaseDefinitionSchema, { name }));
+}
+
+/** An account of an instance's engine: its name and host ("" lets the engine pick its default, "%"). */
+export interface UserRef {
+  name: string;
+  host: string;
+}
+
+/**
+ * A user argument, `NAME` or Trove's `NAME@HOST` (split on the last '@', as a host never holds one),
+ * with the --host flag. The host is given one way or the other, never both.
+ */
+export function parseUserRef(arg: string, hostFlag: string | undefined): UserRef {
+  const at = arg.lastIndexOf("@");
+  if (at < 0) {
+    if (arg.trim() === "") throw new UsageError("the user name is empty");
+    return { name: arg, host: hostFlag ?? "" };
+  }
+  const name = arg.slice(0, at);
+  const host = arg.slice(at + 1);
+  if (hostFlag !== undefined) {
+    throw new UsageError(`give the host as NAME@HOST or with --host, not both ("${arg}" and --host "${hostFlag}")`);
+  }
+  if (name === "") throw new UsageError(`user "${arg}" has no name before '@' (expected NAME or NAME@HOST)`);
+  if (host === "") throw new UsageError(`user "${arg}" has no host after '@' (expected NAME or NAME@HOST)`);
+  return { name, host };
+}
+
+/** A flag that must not be given empty, e.g. `--new-password ""` (which the API would read as "no change"). */
+export function nonEmptyFlag(flag: string, value: string | undefined): string | undefined {
+  if (value === "") throw new UsageError(`${flag} must not be empty`);
+  return value;
 }
 
 /**

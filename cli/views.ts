@@ -2,6 +2,7 @@
 // one) and the columns of the list tables. Status enums print without their prefix (ACTIVE, HEALTHY).
 import type { DescEnum } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Database } from "../gen/proto/hoard/v1/database_pb.js";
 import type { Datastore, DatastoreVersion } from "../gen/proto/hoard/v1/datastore_pb.js";
 import type { Flavor } from "../gen/proto/hoard/v1/flavor_pb.js";
 import {
@@ -11,6 +12,8 @@ import {
   type InstanceStatus,
   type OperatingStatus,
 } from "../gen/proto/hoard/v1/instance_pb.js";
+import type { Project, Token } from "../gen/proto/hoard/v1/manage_pb.js";
+import type { User } from "../gen/proto/hoard/v1/user_pb.js";
 import type { Scalar } from "./format.js";
 
 /** An enum value's name without its prefix; "" for UNSPECIFIED, the number for a value this CLI predates. */
@@ -118,4 +121,97 @@ export const flavorColumns = ["ID", "Name", "vCPUs", "RAM (MiB)"];
 
 export function flavorRow(f: Flavor): Scalar[] {
   return [f.id, f.name, f.vcpus, f.ramMb];
+}
+
+export function databaseView(d: Database): Record<string, unknown> {
+  return { name: d.name, character_set: d.characterSet, collation: d.collation };
+}
+
+/** Columns of `database list` (Trove shows the name only; the engine's settings help more). */
+export const databaseColumns = ["Name", "Character Set", "Collation"];
+
+export function databaseRow(d: Database): Scalar[] {
+  return [d.name, d.characterSet, d.collation];
+}
+
+/** A user as the API returns it: never a password. */
+export function userView(u: User): Record<string, unknown> {
+  return { name: u.name, host: u.host, databases: [...u.databases] };
+}
+
+export const userColumns = ["Name", "Host", "Databases"];
+
+export function userRow(u: User): Scalar[] {
+  return [u.name, u.host, u.databases.join(", ")];
+}
+
+/** `user access`: the databases an account can use, as Trove's `{"databases":[{"name"}]}`. */
+export function accessView(database: string): Record<string, unknown> {
+  return { name: database };
+}
+
+export const accessColumns = ["Name"];
+
+export function accessRow(database: string): Scalar[] {
+  return [database];
+}
+
+/** `hoard-manage datastore ...`: a datastore with every version, inactive ones included. */
+export function managedDatastoreView(d: Datastore): Record<string, unknown> {
+  return {
+    id: d.id,
+    name: d.name,
+    active: d.active,
+    default_version: d.defaultVersion,
+    versions: d.versions.map((v) => ({ ...managedVersionView(v), default: v.name === d.defaultVersion })),
+  };
+}
+
+/** A datastore as one Field/Value table: its versions by name, inactive ones marked. */
+export function managedDatastoreFields(d: Datastore): Record<string, unknown> {
+  const versions = d.versions.map((v) => (v.active ? v.name : `${v.name} (inactive)`));
+  return { id: d.id, name: d.name, active: d.active, default_version: d.defaultVersion, versions };
+}
+
+/** Columns of `hoard-manage datastore list`: one row per version (a datastore without any gets one). */
+export const managedDatastoreColumns = ["Datastore", "Version", "Manager", "Bin Dir", "Active", "Default"];
+
+export function managedDatastoreRows(d: Datastore): Scalar[][] {
+  const datastore = d.active ? d.name : `${d.name} (inactive)`;
+  if (d.versions.length === 0) return [[datastore, "", "", "", null, null]];
+  return d.versions.map((v) => [datastore, v.name, v.manager, v.binDir, v.active, v.name === d.defaultVersion]);
+}
+
+export function managedVersionView(v: DatastoreVersion): Record<string, unknown> {
+  return { id: v.id, name: v.name, datastore: v.datastore, manager: v.manager, bin_dir: v.binDir, active: v.active };
+}
+
+export function projectView(p: Project): Record<string, unknown> {
+  return { id: p.id, name: p.name, created: time(p.createdAt) };
+}
+
+export const projectColumns = ["ID", "Name", "Created"];
+
+export function projectRow(p: Project): Scalar[] {
+  return [p.id, p.name, time(p.createdAt)];
+}
+
+/** A token's description; its secret is not part of it (the API returns that once, beside it). */
+export function tokenView(t: Token): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    project: t.project,
+    project_id: t.projectId,
+    roles: [...t.roles],
+    created: time(t.createdAt),
+    expires: time(t.expiresAt),
+    revoked: time(t.revokedAt),
+  };
+}
+
+export const tokenColumns = ["ID", "Name", "Project", "Roles", "Created", "Expires", "Revoked"];
+
+export function tokenRow(t: Token): Scalar[] {
+  return [t.id, t.name, t.project, t.roles.join(", "), time(t.createdAt), time(t.expiresAt), time(t.revokedAt)];
 }

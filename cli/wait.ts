@@ -54,6 +54,8 @@ async function poll(
     } catch (err) {
       const e = ConnectError.from(err);
       if (e.code === Code.NotFound && target === "deleted") return undefined;
+      // Cut short by our own overall deadline: that is the timeout, not an unreachable gateway.
+      if (Date.now() >= deadline) continue;
       // A restarting gateway or a slow answer is not a verdict on the instance: keep polling.
       if (e.code !== Code.Unavailable && e.code !== Code.DeadlineExceeded) throw e;
       if (last !== "unreachable") opts.progress(`${label}: gateway unreachable, retrying`);

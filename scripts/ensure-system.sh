@@ -5,7 +5,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in nats-server postgresql postgresql-client e2fsprogs util-linux mount procps iproute2; do
+for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 
@@ -17,7 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # Debian's postgresql package starts a cluster on 5432; Hoard does not use it, but leaves it be.
+  # Debian starts its own PostgreSQL, MariaDB and Redis services where it can; Hoard does not use
+  # them (each instance runs its own server) and leaves them be.
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 

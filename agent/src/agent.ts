@@ -63,7 +63,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     });
     void logConnectionEvents(nc, log);
 
-    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle }), {
+    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle, engine: config.engine }), {
       subject: agentWildcard(instanceId),
       logger: log,
       interceptors: [createRequestScopeInterceptor(log, scrubber)],

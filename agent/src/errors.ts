@@ -57,12 +57,15 @@ export function createScrubber(): Scrubber {
 }
 
 /**
- * Codes of the error classes engines throw, by class name, so the agent core imports no engine:
- * a bad spec or layout, a state that does not allow the operation, a failed binary or statement.
+ * Codes of the error classes engines throw (datastores/errors.ts), by class name, so errors that
+ * crossed a module boundary (or a bundler) still map: a bad spec, a state that does not allow the
+ * operation, a missing or duplicate database or user.
  */
 const engineErrorCodes: ReadonlyMap<string, Code> = new Map([
   ["DatastoreSpecError", Code.InvalidArgument],
   ["DatastorePreconditionError", Code.FailedPrecondition],
+  ["DatastoreNotFoundError", Code.NotFound],
+  ["DatastoreConflictError", Code.AlreadyExists],
 ]);
 
 /**

@@ -3,9 +3,14 @@
 // a call arriving while one runs waits for the same result, and a call after success just makes
 // sure the server runs. Everything the RPC handlers and the heartbeat need goes through here, and
 // every engine failure leaves as a typed error with a scrubbed message.
+//
+// Administration (databases, users, root) needs a prepared, healthy server. It never overlaps a
+// lifecycle operation: while Prepare, Start, Stop or Restart runs (or waits), administrative calls
+// are refused with FAILED_PRECONDITION at once, and Start, Stop and Restart first wait for the
+// administrative calls already under way, so a restart never cuts one in half.
 import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
-import { DeadlineExceededError, FailedPreconditionError } from "../../services/platform/errors.js";
-import type { PrepareSpec } from "./datastores/manager.js";
+import { DeadlineExceededError, FailedPreconditionError, isServerFault } from "../../services/platform/errors.js";
+import type { DatastoreAdmin, DatastoreCapabilities, PrepareSpec } from "./datastores/manager.js";
 import { describeError, toOperationError } from "./errors.js";
 import { serviceStatusOf, type Phase, type StatusReport } from "./status.js";
 import { createSupervisor, type SupervisorOptions } from "./supervisor.js";
@@ -19,8 +24,18 @@ export interface StatusSnapshot extends StatusReport {
   probedAt: Date;
 }
 
+/** How an administrative call is run. */
+export interface AdminCallOptions {
+  /** Passwords the call carries: blanked from every message and log line from now on. */
+  secrets?: string[];
+  /** The caller's deadline; the engine call itself cannot be cut short once it started. */
+  signal?: AbortSignal;
+}
+
 export interface Lifecycle {
   readonly prepared: boolean;
+  /** What the engine offers beyond the lifecycle (databases, hosts, grants). */
+  readonly capabilities: DatastoreCapabilities;
   /** Status as last derived (no probe). */
   current(): StatusReport;
   crashRestarts(): number;
@@ -36,6 +51,12 @@ export interface Lifecycle {
   stop(signal: AbortSignal): Promise<void>;
   restart(signal: AbortSignal): Promise<void>;
   probe(): Promise<StatusSnapshot>;
+  /**
+   * Runs an administrative call on the engine. FAILED_PRECONDITION "instance is not ready: ..."
+   * unless the datastore is prepared, its server healthy and no lifecycle operation under way;
+   * engine errors leave typed and scrubbed, like every other operation's.
+   */
+  admin<T>(operation: string, call: (admin: DatastoreAdmin) => Promise<T>, options?: AdminCallOptions): Promise<T>;
   close(): void;
 }
 
@@ -48,6 +69,11 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   let preparing: Promise<void> | undefined;
   let volumeBytes = 0;
   let measuring: Promise<number> | undefined;
+  /** Start, Stop, Restart (or a repeated Prepare's start) under way or waiting for administration to finish. */
+  let operations = 0;
+  /** Administrative calls under way; lifecycle operations wait until none is. */
+  let adminCalls = 0;
+  const adminIdle: Array<() => void> = [];
 
   const supervisor = createSupervisor({ ...options, onObservation: () => derive() });
 
@@ -82,6 +108,61 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     throw new FailedPreconditionError(`cannot ${operation}: ${why}`);
   }
 
+  /** Why administration cannot run now, or undefined when it can. */
+  function notReady(): string | undefined {
+    switch (phase.kind) {
+      case "new":
+        return "the datastore has not been prepared";
+      case "failed":
+        return "the last Prepare failed";
+      case "preparing":
+        return "Prepare is still running";
+      case "prepared":
+        break;
+    }
+    if (operations > 0) return "a start, stop or restart is under way";
+    if (supervisor.desired === "stopped") return "the database server is stopped";
+    if (supervisor.health?.state !== "HEALTHY") {
+      const { status, detail } = report;
+      return `the database server is not healthy (${ServiceStatus[status]}${detail ? `: ${scrubber.scrub(detail)}` : ""})`;
+    }
+    return undefined;
+  }
+
+  /** Resolves once no administrative call is under way; rejects when `signal` aborts first. */
+  function adminDrained(signal: AbortSignal): Promise<void> {
+    if (adminCalls === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        adminIdle.splice(adminIdle.indexOf(wake), 1);
+        reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+      };
+      adminIdle.push(wake);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Start, Stop, Restart: administration is refused from now on, and the calls under way finish first. */
+  async function exclusive(operation: string, signal: AbortSignal, fn: () => Promise<void>): Promise<void> {
+    operations++;
+    try {
+      await guarded(
+        operation,
+        async () => {
+          await adminDrained(signal);
+          await fn();
+        },
+        signal,
+      );
+    } finally {
+      operations--;
+    }
+  }
+
   async function runPrepare(spec: PrepareSpec): Promise<void> {
     enter({ kind: "preparing" });
     log.info({ databases: spec.databases.map((d) => d.name), users: spec.users.map((u) => u.name) }, "prepare starting");
@@ -113,6 +194,9 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     get prepared() {
       return phase.kind === "prepared";
     },
+    get capabilities() {
+      return manager.capabilities;
+    },
     current: () => report,
     crashRestarts: () => supervisor.crashRestarts,
     volumeUsedBytes: () => volumeBytes,
@@ -136,7 +220,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       if (phase.kind === "prepared") {
         // Already done (a repeated call after a taskmanager restart): only make sure the server runs.
         if (supervisor.desired !== "running" || supervisor.health?.state !== "HEALTHY") {
-          await guarded("start", () => supervisor.start(signal), signal);
+          await exclusive("start", signal, () => supervisor.start(signal));
         }
         return;
       }
@@ -146,21 +230,40 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 
     async start(signal) {
       requirePrepared("start");
-      await guarded("start", () => supervisor.start(signal), signal);
+      await exclusive("start", signal, () => supervisor.start(signal));
     },
     async stop(signal) {
       requirePrepared("stop");
-      await guarded("stop", () => supervisor.stop(signal), signal);
+      await exclusive("stop", signal, () => supervisor.stop(signal));
     },
     async restart(signal) {
       requirePrepared("restart");
-      await guarded("restart", () => supervisor.restart(signal), signal);
+      await exclusive("restart", signal, () => supervisor.restart(signal));
     },
 
     async probe() {
       if (phase.kind === "prepared") await supervisor.probeNow();
       const bytes = await refreshVolume();
       return { ...report, volumeUsedBytes: bytes, probedAt: new Date() };
+    },
+
+    async admin(operation, call, options = {}) {
+      for (const secret of options.secrets ?? []) scrubber.add(secret);
+      const why = notReady();
+      if (why !== undefined) throw new FailedPreconditionError(`instance is not ready: ${why}`);
+      if (options.signal?.aborted) throw new DeadlineExceededError(`${operation} did not start within the caller's deadline`);
+      adminCalls++;
+      try {
+        return await call(manager);
+      } catch (err) {
+        const typed = toOperationError(operation, err, scrubber, lifetime, options.signal);
+        // A missing user or a duplicate database is the caller's business (the RPC log line says it).
+        if (isServerFault(typed)) log.error({ operation, error: describeError(err, scrubber) }, "datastore operation failed");
+        throw typed;
+      } finally {
+        adminCalls--;
+        if (adminCalls === 0) for (const wake of adminIdle.splice(0)) wake();
+      }
     },
 
     close() {

@@ -36,9 +36,14 @@ export function waitOptions(ctx: CliContext, flags: WaitFlags): WaitOptions {
   };
 }
 
-/** One resource: a Field/Value table, or one JSON object. */
-export function printRecord(ctx: CliContext, format: Format, view: Record<string, unknown>): void {
-  ctx.out(format === "json" ? renderJson(view) : renderFields(view));
+/** One resource: a Field/Value table (of `fields` when nested lists read badly flattened), or one JSON object. */
+export function printRecord(
+  ctx: CliContext,
+  format: Format,
+  view: Record<string, unknown>,
+  fields: Record<string, unknown> = view,
+): void {
+  ctx.out(format === "json" ? renderJson(view) : renderFields(fields));
 }
 
 /** A list: a table of the given columns, or a JSON array of the full views. */
@@ -51,6 +56,17 @@ export function printList<T>(
   view: (item: T) => Record<string, unknown>,
 ): void {
   ctx.out(format === "json" ? renderJson(items.map(view)) : renderTable(columns, items.map(row)));
+}
+
+/** A list whose items each make several table rows (a datastore and its versions); JSON is `json`. */
+export function printRows(ctx: CliContext, format: Format, json: unknown, columns: readonly string[], rows: Scalar[][]): void {
+  ctx.out(format === "json" ? renderJson(json) : renderTable(columns, rows));
+}
+
+/** A field every successful reply carries; a reply without it is a gateway bug, not a user error. */
+export function answered<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the gateway answered without ${what}`);
+  return value;
 }
 
 /** Commander collects a repeatable flag's values with this. */

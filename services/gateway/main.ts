@@ -1,18 +1,28 @@
 // Gateway wiring: stores, interceptors (request scope -> authentication -> validation), the public
 // services, health and reflection, all on one port.
 import { createClient } from "@connectrpc/connect";
+import { connect as connectNats } from "@nats-io/transport-node";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { DatabaseService } from "../../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
+import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
+import { UserService } from "../../gen/proto/hoard/v1/user_pb.js";
 import { TaskManagerService } from "../../gen/proto/hoard/taskmanager/v1/taskmanager_pb.js";
 import type { PlatformConfig } from "../platform/config.js";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
+import { createAgentClients } from "./agents.js";
 import { loadGatewayConfig } from "./config.js";
 import { registerCatalogueServices } from "./handlers/catalogue.js";
+import { registerDatabaseService } from "./handlers/databases.js";
 import { registerInstanceService } from "./handlers/instances.js";
+import { registerManageService } from "./handlers/manage.js";
+import { registerRootService } from "./handlers/root.js";
+import { registerUserService } from "./handlers/users.js";
 import { createHealthService } from "./health/index.js";
 import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
 import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
@@ -21,6 +31,7 @@ import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
 import { createCatalogueStore } from "./store/catalogue.js";
 import { createInstanceStore } from "./store/instances.js";
+import { createManageStore } from "./store/manage.js";
 import { createTokenStore } from "./store/tokens.js";
 
 export interface Gateway {
@@ -28,7 +39,7 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const publicServices = [InstanceService, DatastoreService, FlavorService];
+const publicServices = [InstanceService, DatabaseService, UserService, RootService, DatastoreService, FlavorService, ManageService];
 
 export async function startGateway(platform: PlatformConfig, db: Db, rootLogger: Logger): Promise<Gateway> {
   const logger = rootLogger.child({ component: "gateway" });
@@ -43,6 +54,9 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       .catch((err: unknown) => logger.warn({ err, taskId }, "taskmanager not reachable; the task waits for its next poll"));
   };
   const catalogue = createCatalogueStore(db);
+  const instances = createInstanceStore(db);
+  const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
+  const agents = createAgentClients(nc);
   const health = createHealthService();
 
   const server = await startGatewayServer({
@@ -54,13 +68,17 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
     health,
     routes: (router) => {
       registerInstanceService(router, {
-        instances: createInstanceStore(db),
+        instances,
         catalogue,
         secrets: createSecretBox(loadSecretKey(platform.home)),
         submitTask,
         maxVolumeGb: config.maxVolumeGb,
       });
       registerCatalogueServices(router, catalogue);
+      registerDatabaseService(router, instances, agents);
+      registerUserService(router, instances, agents);
+      registerRootService(router, instances, agents);
+      registerManageService(router, createManageStore(db));
       health.register(router);
       registerReflection(router, publicServices);
     },
@@ -74,6 +92,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
     async stop() {
       health.setStatus("", "NOT_SERVING");
       await server.close();
+      await nc.drain();
     },
   };
 }

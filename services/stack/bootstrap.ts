@@ -7,9 +7,11 @@ import type { Logger } from "../platform/logger.js";
 import { hashToken, newToken } from "../platform/tokens.js";
 import { createBootstrapStore, type DefaultFlavor, type DefaultVersion } from "./store/bootstrap.js";
 
-/** Engines Hoard knows how to find on a Debian host. */
-const candidateVersions: DefaultVersion[] = [
-  { datastore: "postgresql", version: "15", manager: "postgresql", binDir: "/usr/lib/postgresql/15/bin" },
+/** Engines Hoard knows how to find on a Debian host, each with the server binary that proves it is installed. */
+const candidateVersions: (DefaultVersion & { server: string })[] = [
+  { datastore: "postgresql", version: "15", manager: "postgresql", binDir: "/usr/lib/postgresql/15/bin", server: "postgres" },
+  { datastore: "mariadb", version: "10.11", manager: "mariadb", binDir: "/usr/sbin", server: "mariadbd" },
+  { datastore: "redis", version: "7", manager: "redis", binDir: "/usr/bin", server: "redis-server" },
 ];
 
 /** Trove-style numeric ids, so `openstack database instance create --flavor 2` keeps working. */
@@ -23,7 +25,7 @@ const defaultFlavors: DefaultFlavor[] = [
 export async function bootstrap(db: Db, home: string, logger: Logger): Promise<{ adminTokenFile: string }> {
   const store = createBootstrapStore(db);
   for (const v of candidateVersions) {
-    if (!fs.existsSync(path.join(v.binDir, "postgres"))) {
+    if (!fs.existsSync(path.join(v.binDir, v.server))) {
       logger.warn({ datastore: v.datastore, version: v.version, binDir: v.binDir }, "engine binaries not installed; version not registered");
       continue;
     }

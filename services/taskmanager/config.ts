@@ -10,6 +10,8 @@ export interface TaskmanagerConfig {
   pollMs: number;
   leaseMs: number;
   agentConnectTimeoutMs: number;
+  /** How often dead agents of idle instances are restarted and orphaned directories collected. */
+  readoptMs: number;
   addressMode: "loopback" | "host";
   hostAddress: string;
   portRange: [number, number];
@@ -36,6 +38,7 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     pollMs: parseInteger("HOARD_TASK_POLL_MS", env.HOARD_TASK_POLL_MS ?? "1000", 50),
     leaseMs: parseInteger("HOARD_TASK_LEASE_MS", env.HOARD_TASK_LEASE_MS ?? "15000", 1000),
     agentConnectTimeoutMs: parseInteger("HOARD_AGENT_CONNECT_TIMEOUT_MS", env.HOARD_AGENT_CONNECT_TIMEOUT_MS ?? "60000", 100),
+    readoptMs: parseInteger("HOARD_READOPT_MS", env.HOARD_READOPT_MS ?? "15000", 500),
     addressMode: mode,
     hostAddress: env.HOARD_HOST_ADDRESS ?? "127.0.0.1",
     portRange: [low, high] as [number, number],

@@ -37,13 +37,15 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
     portRange: config.portRange,
     logger: logger.child({ component: "compute-local" }),
   });
-  const agentFor = (instanceId: string): AgentClient =>
+  const agentFor = (instanceId: string, requestId?: string | null): AgentClient =>
     createClient(
       GuestAgentService,
       createNatsTransport(nc, {
         subjectOf: (method) => agentSubject(instanceId, method),
         peer: `guest agent of instance ${instanceId}`,
         defaultTimeoutMs: 30_000,
+        // The agent logs it, so one request can be followed from the gateway to the guest.
+        interceptors: requestId ? [(next) => (req) => (req.header.set("x-request-id", requestId), next(req))] : [],
       }),
     );
   const runner = createRunner(
@@ -52,8 +54,16 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
     { pollMs: config.pollMs, leaseMs: config.leaseMs, logger },
   );
 
-  await readoptInstances(store, provider, logger);
+  await readoptInstances(store, provider, logger, true);
   await runner.start();
+  let readopting = false;
+  const readopter = setInterval(() => {
+    if (readopting) return;
+    readopting = true;
+    readoptInstances(store, provider, logger, false)
+      .catch((err: unknown) => logger.error({ err }, "re-adoption pass failed"))
+      .finally(() => (readopting = false));
+  }, config.readoptMs);
 
   const server = http2.createServer(connectNodeAdapter({ routes: (router) => registerTaskManagerService(router, runner.kick) }));
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -73,6 +83,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
   return {
     address,
     async stop() {
+      clearInterval(readopter);
       await runner.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

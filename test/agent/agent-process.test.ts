@@ -26,6 +26,8 @@ const skipReason = !existsSync(path.join(repo, "agent/src/datastores/postgresql/
 
 const password = `pw-${randomBytes(9).toString("base64url")}`;
 const adminPassword = `admin-${randomBytes(12).toString("base64url")}`;
+const carolPassword = `carol-${randomBytes(9).toString("base64url")}`;
+const rootPassword = `root-${randomBytes(9).toString("base64url")}`;
 
 describe.skipIf(skipReason !== undefined)(`agent process with PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   let nats: NatsServer;
@@ -115,13 +117,14 @@ describe.skipIf(skipReason !== undefined)(`agent process with PostgreSQL${skipRe
     }
   }
 
-  async function query(sql: string): Promise<pg.QueryResult> {
-    const db = new pg.Client({ host, port, user: "alice", password, database: "shop", connectionTimeoutMillis: 5000 });
-    await db.connect();
+  async function query(sql: string, as = { user: "alice", password, database: "shop" }): Promise<pg.QueryResult> {
+    const db = new pg.Client({ host, port, ...as, connectionTimeoutMillis: 5000 });
+    db.on("error", () => {});
     try {
+      await db.connect();
       return await db.query(sql);
     } finally {
-      await db.end();
+      await db.end().catch(() => {});
     }
   }
 
@@ -185,12 +188,40 @@ describe.skipIf(skipReason !== undefined)(`agent process with PostgreSQL${skipRe
     expect((await query("select 1 as one")).rows[0]).toEqual({ one: 1 });
   });
 
+  it("administers databases, users, grants and root over NATS", { timeout: 60_000 }, async () => {
+    const carol = { user: "carol", password: carolPassword, database: "ledger" };
+    await client.createDatabase({ database: { name: "ledger" } });
+    await client.createUser({ user: { name: "carol", password: carolPassword, databases: ["ledger"] } });
+    expect((await query("select current_user as who", carol)).rows[0]).toEqual({ who: "carol" });
+    expect((await client.listDatabases({})).databases.map((d) => [d.name, d.characterSet])).toEqual([
+      ["ledger", "UTF8"],
+      ["shop", "UTF8"],
+    ]);
+
+    await client.revokeAccess({ name: "carol", database: "ledger" });
+    await expect(query("select 1", carol)).rejects.toThrow(/permission denied for database "ledger"/);
+    expect((await client.listUsers({})).users.map((u) => [u.name, u.databases])).toEqual([
+      ["alice", ["shop"]],
+      ["carol", []],
+    ]);
+
+    expect(await client.enableRoot({ password: rootPassword })).toMatchObject({ name: "root" });
+    expect(await client.getRootStatus({})).toMatchObject({ enabled: true });
+    await query("create database made_by_root", { user: "root", password: rootPassword, database: "postgres" });
+
+    const dup = ConnectError.from(await client.createUser({ user: { name: "carol", password: carolPassword, databases: [] } }).catch((e: unknown) => e));
+    expect([dup.code, dup.rawMessage]).toEqual([Code.AlreadyExists, 'user "carol" already exists']);
+    const missing = ConnectError.from(await client.grantAccess({ name: "carol", databases: ["nowhere"] }).catch((e: unknown) => e));
+    expect([missing.code, missing.rawMessage]).toEqual([Code.NotFound, 'database "nowhere" does not exist']);
+    const reserved = ConnectError.from(await client.deleteUser({ name: "postgres" }).catch((e: unknown) => e));
+    expect(reserved.code).toBe(Code.InvalidArgument);
+  });
+
   it("logs JSON lines carrying the instance id and never a password", async () => {
     const lines = (await readFile(agentLog, "utf8")).split("\n").filter((l) => l.trim() !== "");
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) {
-      expect(line).not.toContain(password);
-      expect(line).not.toContain(adminPassword);
+      for (const secret of [password, adminPassword, carolPassword, rootPassword]) expect(line).not.toContain(secret);
       const entry = JSON.parse(line) as { instanceId?: string; component?: string };
       expect(entry.instanceId).toBe(instanceId);
     }

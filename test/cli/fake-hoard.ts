@@ -1,5 +1,6 @@
 // An in-memory Hoard gateway for the CLI tests: the real connect-node stack on a real port, with
-// InstanceService, DatastoreService and FlavorService kept in maps. Lifecycles are scripted by polls:
+// InstanceService, DatastoreService and FlavorService kept in maps, the guest services
+// (Database/User/Root) in fake-guest.ts and ManageService in fake-manage.ts. Lifecycles are scripted by polls:
 // a created instance is BUILD on its first GetInstance and ACTIVE (or ERROR) on the second; a deleted
 // one is DELETING once, then NOT_FOUND; a restarted one is REBOOT once, then ACTIVE.
 import { randomUUID } from "node:crypto";
@@ -9,7 +10,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { DatastoreService, DatastoreVersionSchema, type DatastoreVersion } from "../../gen/proto/hoard/v1/datastore_pb.js";
+import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import {
   FaultSchema,
@@ -20,6 +21,8 @@ import {
   type CreateInstanceRequest,
   type Instance,
 } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { registerFakeGuestServices, type FakeGuest } from "./fake-guest.js";
+import { publicDatastore, registerFakeManageService, seedCatalogue, type FakeCatalogue } from "./fake-manage.js";
 
 /** How a created instance's build ends. */
 export type BuildOutcome = "active" | "error" | "stuck";
@@ -45,18 +48,36 @@ export interface FakeHoard {
   buildOutcome: BuildOutcome;
   /** Page size when a ListInstances request names none: small, so paging is exercised. */
   defaultPageSize: number;
+  /** What lives inside each instance (databases, users, root), by instance id. */
+  guests: Map<string, FakeGuest>;
+  /** Datastores, versions, flavors, projects and tokens. */
+  catalogue: FakeCatalogue;
   close(): Promise<void>;
 }
 
-/** Starts the fake on 127.0.0.1, port 0. `token` is the bearer token it accepts. */
-export async function startFakeHoard(token: string): Promise<FakeHoard> {
+/**
+ * Starts the fake on 127.0.0.1, port 0. It accepts the bearer tokens `token` and `adminToken`;
+ * ManageService only the admin one (the same token unless a test gives two).
+ */
+export async function startFakeHoard(token: string, adminToken = token): Promise<FakeHoard> {
   const entries: Entry[] = [];
-  const fake: FakeHoard = { url: "", calls: [], buildOutcome: "active", defaultPageSize: 2, close: async () => {} };
+  const catalogue = seedCatalogue();
+  const fake: FakeHoard = {
+    url: "",
+    calls: [],
+    buildOutcome: "active",
+    defaultPageSize: 2,
+    guests: new Map(),
+    catalogue,
+    close: async () => {},
+  };
 
   const record = (method: string, request: unknown, ctx: HandlerContext): void => {
     const authorization = ctx.requestHeader.get("authorization");
     fake.calls.push({ method, authorization, request });
-    if (authorization !== `Bearer ${token}`) throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
+    if (authorization !== `Bearer ${token}` && authorization !== `Bearer ${adminToken}`) {
+      throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
+    }
   };
   const find = (id: string): Entry => {
     const entry = entries.find((e) => e.instance.id === id || e.instance.name === id);
@@ -66,11 +87,6 @@ export async function startFakeHoard(token: string): Promise<FakeHoard> {
   const set = (entry: Entry, status: InstanceStatus, serviceStatus: string, operating: OperatingStatus): void => {
     Object.assign(entry.instance, { status, serviceStatus, operatingStatus: operating, updatedAt: timestampNow() });
   };
-
-  const versions: DatastoreVersion[] = [
-    create(DatastoreVersionSchema, { id: "v-pg15", name: "15", datastore: "postgresql", manager: "postgresql", active: true }),
-    create(DatastoreVersionSchema, { id: "v-pg16", name: "16", datastore: "postgresql", manager: "postgresql", active: true }),
-  ];
 
   const routes = (router: ConnectRouter): void => {
     router.service(InstanceService, {
@@ -154,22 +170,24 @@ export async function startFakeHoard(token: string): Promise<FakeHoard> {
     router.service(DatastoreService, {
       listDatastores(req, ctx) {
         record("ListDatastores", req, ctx);
-        return { datastores: [{ id: "ds-pg", name: "postgresql", defaultVersion: "15", versions }] };
+        return { datastores: catalogue.datastores.filter((d) => d.active).map(publicDatastore) };
       },
       listDatastoreVersions(req, ctx) {
         record("ListDatastoreVersions", req, ctx);
-        if (req.datastore !== "postgresql" && req.datastore !== "ds-pg") {
-          throw new ConnectError(`datastore "${req.datastore}" not found`, Code.NotFound);
-        }
-        return { versions };
+        const found = catalogue.datastores.find((d) => d.active && (d.id === req.datastore || d.name === req.datastore));
+        if (found === undefined) throw new ConnectError(`datastore "${req.datastore}" not found`, Code.NotFound);
+        return { versions: publicDatastore(found).versions };
       },
     });
     router.service(FlavorService, {
       listFlavors(req, ctx) {
         record("ListFlavors", req, ctx);
-        return { flavors: [{ id: "f-small", name: "small", vcpus: 1, ramMb: 1024 }] };
+        return { flavors: catalogue.flavors };
       },
     });
+    const instance = (id: string): Instance => find(id).instance;
+    fake.guests = registerFakeGuestServices(router, { record, instance });
+    registerFakeManageService(router, catalogue, { record, adminToken });
   };
 
   const server: Server = createServer(connectNodeAdapter({ routes }));

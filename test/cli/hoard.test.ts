@@ -1,14 +1,13 @@
 // The `hoard` CLI as a user runs it: runHoard in-process against a real connect-node server (an
 // in-memory gateway on port 0), checking stdout, stderr, the exit code and what reached the API.
-import { spawn } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runHoard } from "../../cli/hoard.js";
 import type { CreateInstanceRequest } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { startFakeHoard, type FakeHoard } from "./fake-hoard.js";
+import { runBin, runCli, type Run, type RunOptions } from "./harness.js";
 
 const token = "test-token-3f9a";
 let fake: FakeHoard;
@@ -24,26 +23,8 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function hoard(
-  args: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; pollIntervalMs?: number } = {},
-): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runHoard(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: { HOARD_URL: fake.url, HOARD_TOKEN: token, ...opts.env },
-    cwd: opts.cwd ?? home,
-    pollIntervalMs: opts.pollIntervalMs ?? 20,
-  });
-  return { code, stdout, stderr };
+function hoard(args: string[], opts: RunOptions = {}): Promise<Run> {
+  return runCli(runHoard, { url: fake.url, token, home }, args, opts);
 }
 
 const createArgs = ["instance", "create", "db1", "--flavor", "small", "--size", "2", "--datastore", "postgresql"];
@@ -282,15 +263,7 @@ describe("usage", () => {
 
 describe("bin/hoard.js", () => {
   it("runs the CLI as a process and exits with its status", async () => {
-    const bin = fileURLToPath(new URL("../../bin/hoard.js", import.meta.url));
-    const child = spawn(process.execPath, [bin, "instance", "show", "db9"], {
-      env: { ...process.env, HOARD_URL: fake.url, HOARD_TOKEN: token },
-      cwd: home,
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(stderr).toBe('error: not_found: instance "db9" not found\n');
-    expect(code).toBe(1);
+    const run = await runBin("hoard", { url: fake.url, token, home }, ["instance", "show", "db9"]);
+    expect(run).toEqual({ code: 1, stdout: "", stderr: 'error: not_found: instance "db9" not found\n' });
   }, 20_000);
 });

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
-import { createPostgresqlManager } from "../../agent/src/datastores/postgresql/index.js";
+import {
+  createPostgresqlManager,
+  DatastoreConflictError,
+  DatastoreNotFoundError,
+  DatastorePreconditionError,
+  DatastoreSpecError,
+} from "../../agent/src/datastores/postgresql/index.js";
 
 const BIN_DIR = process.env.HOARD_PG_BIN_DIR ?? "/usr/lib/postgresql/15/bin";
 const never = new AbortController().signal;
@@ -225,6 +231,170 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
     const long = { ...(await makeLayout("c")), runDir: join(home, "r".repeat(100)) };
     await expect(manage(long).prepare(spec, never)).rejects.toThrow(/unix socket path .* over the 107-byte limit/);
     await expect(manager.start(AbortSignal.abort())).rejects.toThrow(/abort/i);
+  });
+
+  // Databases, users, grants and root, as the users of an instance see them over TCP.
+  describe("administration", () => {
+    let admin: DatastoreManager;
+    let at: InstanceLayout;
+    const bobPassword = "bob's 'pass' \\ word";
+    const login = (user: string, password: string, database: string): Promise<pg.Client> => connect(at, user, password, database);
+    const run = async <T>(user: string, password: string, database: string, sql: string): Promise<T[]> =>
+      query<T>(at, user, password, database, sql);
+
+    beforeAll(async () => {
+      at = await makeLayout("adm");
+      admin = manage(at);
+      await admin.prepare(spec, never);
+    });
+
+    it("declares what it offers", () => {
+      expect(admin.capabilities).toEqual({ databases: true, userHosts: false, grants: true });
+    });
+
+    it("creates a database and a user who connects to it over TCP", async () => {
+      await admin.createDatabase({ name: "inventory" });
+      await admin.createUser({ name: "bob", password: bobPassword, databases: ["inventory"] });
+      await run("bob", bobPassword, "inventory", "CREATE TABLE parts (id int PRIMARY KEY, name text)");
+      await run("bob", bobPassword, "inventory", "INSERT INTO parts VALUES (1, 'bolt')");
+      expect(await admin.listDatabases()).toEqual([
+        { name: "inventory", characterSet: "UTF8", collation: "C.UTF-8" },
+        { name: "shop", characterSet: "UTF8", collation: "C.UTF-8" },
+      ]);
+      expect(await admin.listUsers()).toEqual([
+        { name: "alice", host: "", databases: ["shop"] },
+        { name: "bob", host: "", databases: ["inventory"] },
+      ]);
+      // Closed to PUBLIC: a user of another database cannot even connect.
+      await expect(login("alice", spec.users[0]!.password, "inventory")).rejects.toThrow(/permission denied for database "inventory"/);
+    });
+
+    it("creates databases with a character set or collation, and names a bad one", async () => {
+      await admin.createDatabase({ name: "legacy", characterSet: "LATIN1" });
+      await admin.createDatabase({ name: "sorted", characterSet: "UTF8", collation: "C" });
+      const listed = await admin.listDatabases();
+      expect(listed).toContainEqual({ name: "legacy", characterSet: "LATIN1", collation: "C" });
+      expect(listed).toContainEqual({ name: "sorted", characterSet: "UTF8", collation: "C" });
+      await expect(admin.createDatabase({ name: "x1", characterSet: "utf8mb4" })).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.createDatabase({ name: "x1", characterSet: "utf8mb4" })).rejects.toThrow(/"utf8mb4"/);
+      await expect(admin.createDatabase({ name: "x2", collation: "xx_YY.UTF-8" })).rejects.toThrow(/collation "xx_YY.UTF-8"/);
+      await expect(admin.createDatabase({ name: "x3", characterSet: "LATIN1", collation: "C.UTF-8" })).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.createDatabase({ name: "inventory" })).rejects.toThrow(DatastoreConflictError);
+      expect((await admin.listDatabases()).map((d) => d.name)).toEqual(["inventory", "legacy", "shop", "sorted"]);
+    });
+
+    it("shares what a database's users create there", async () => {
+      await admin.grantAccess("alice", "", ["inventory"]);
+      expect(await run("alice", spec.users[0]!.password, "inventory", "SELECT name FROM parts")).toEqual([{ name: "bolt" }]);
+      await run("alice", spec.users[0]!.password, "inventory", "CREATE TABLE bins (id int)");
+      expect(await run("bob", bobPassword, "inventory", "SELECT count(*)::int AS n FROM bins")).toEqual([{ n: 0 }]);
+      await admin.revokeAccess("alice", "", "inventory");
+    });
+
+    it("revoke denies the next connection and ends open sessions; grant lets the user back in", async () => {
+      const open = await login("bob", bobPassword, "inventory");
+      const ended = new Promise((resolve) => open.once("error", resolve));
+      await admin.revokeAccess("bob", "", "inventory");
+      await expect(login("bob", bobPassword, "inventory")).rejects.toThrow(/permission denied for database "inventory"/);
+      await ended;
+      await open.end().catch(() => {});
+      expect(await admin.listUsers()).toContainEqual({ name: "bob", host: "", databases: [] });
+
+      await admin.grantAccess("bob", "", ["inventory"]);
+      expect(await run("bob", bobPassword, "inventory", "SELECT name FROM parts")).toEqual([{ name: "bolt" }]);
+      await admin.revokeAccess("bob", "", "inventory"); // revoking twice is fine
+      await admin.revokeAccess("bob", "", "inventory");
+      await admin.grantAccess("bob", "", ["inventory"]);
+    });
+
+    it("grants nothing when one database is missing", async () => {
+      await expect(admin.grantAccess("bob", "", ["shop", "nowhere"])).rejects.toThrow(DatastoreNotFoundError);
+      await expect(admin.grantAccess("bob", "", ["shop", "nowhere"])).rejects.toThrow(/database "nowhere" does not exist/);
+      await expect(login("bob", bobPassword, "shop")).rejects.toThrow(/permission denied for database "shop"/);
+      expect(await admin.listUsers()).toContainEqual({ name: "bob", host: "", databases: ["inventory"] });
+      await expect(admin.grantAccess("nobody", "", ["shop"])).rejects.toThrow(/user "nobody" does not exist/);
+      await expect(admin.revokeAccess("bob", "", "nowhere")).rejects.toThrow(DatastoreNotFoundError);
+    });
+
+    it("refuses a duplicate user, and creates nothing when a database is missing", async () => {
+      await expect(admin.createUser({ name: "bob", password: "other-pass", databases: [] })).rejects.toThrow(DatastoreConflictError);
+      await expect(admin.createUser({ name: "carol", password: "carol-pass", databases: ["inventory", "nowhere"] })).rejects.toThrow(
+        DatastoreNotFoundError,
+      );
+      expect((await admin.listUsers()).map((u) => u.name)).toEqual(["alice", "bob"]);
+      await expect(login("carol", "carol-pass", "inventory")).rejects.toThrow(/password authentication failed/);
+    });
+
+    it("renames a user and changes its password", async () => {
+      await admin.updateUser("bob", "", { newName: "robert", password: "robert-pass" });
+      expect(await run("robert", "robert-pass", "inventory", "SELECT current_user AS who")).toEqual([{ who: "robert" }]);
+      await expect(login("bob", bobPassword, "inventory")).rejects.toThrow(/password authentication failed/);
+      await admin.updateUser("robert", "", { newName: "bob" }); // the password survives a rename
+      expect(await run("bob", "robert-pass", "inventory", "SELECT name FROM parts")).toEqual([{ name: "bolt" }]);
+      expect(await admin.listUsers()).toContainEqual({ name: "bob", host: "", databases: ["inventory"] });
+      await expect(admin.updateUser("bob", "", { newName: "alice" })).rejects.toThrow(DatastoreConflictError);
+      await expect(admin.updateUser("bob", "", { newHost: "10.0.0.1" })).rejects.toThrow(/postgresql users have no host/);
+      await expect(admin.updateUser("nobody", "", { password: "whatever" })).rejects.toThrow(DatastoreNotFoundError);
+    });
+
+    it("deletes a user: its login fails, what it created stays for the others", async () => {
+      await admin.grantAccess("alice", "", ["inventory"]);
+      await admin.deleteUser("bob", "");
+      await expect(login("bob", "robert-pass", "inventory")).rejects.toThrow(/password authentication failed/);
+      expect(await run("alice", spec.users[0]!.password, "inventory", "SELECT name FROM parts")).toEqual([{ name: "bolt" }]);
+      expect((await admin.listUsers()).map((u) => u.name)).toEqual(["alice"]);
+      await expect(admin.deleteUser("bob", "")).rejects.toThrow(DatastoreNotFoundError);
+    });
+
+    it("drops a database even while someone is connected to it", async () => {
+      const open = await login("alice", spec.users[0]!.password, "inventory");
+      open.on("error", () => {});
+      await admin.deleteDatabase("inventory");
+      await open.end().catch(() => {});
+      expect((await admin.listDatabases()).map((d) => d.name)).not.toContain("inventory");
+      await expect(login("alice", spec.users[0]!.password, "inventory")).rejects.toThrow(/database "inventory" does not exist/);
+      expect(await admin.listUsers()).toEqual([{ name: "alice", host: "", databases: ["shop"] }]);
+      await expect(admin.deleteDatabase("inventory")).rejects.toThrow(DatastoreNotFoundError);
+    });
+
+    it("enables root, which logs in over TCP as a superuser; disabling it locks it out", async () => {
+      expect(await admin.rootEnabled()).toBe(false);
+      await admin.disableRoot(); // nothing to disable: fine
+      expect(await admin.enableRoot("root-pass-1")).toEqual({ name: "root", password: "root-pass-1" });
+      expect(await admin.rootEnabled()).toBe(true);
+      await run("root", "root-pass-1", "postgres", "CREATE DATABASE made_by_root");
+      expect((await admin.listDatabases()).map((d) => d.name)).toContain("made_by_root");
+      expect((await admin.listUsers()).map((u) => u.name)).toEqual(["alice"]);
+      await expect(connect(at, "postgres", spec.adminPassword, "postgres")).rejects.toThrow(/pg_hba\.conf rejects/);
+
+      await admin.disableRoot();
+      expect(await admin.rootEnabled()).toBe(false);
+      await expect(login("root", "root-pass-1", "postgres")).rejects.toThrow(/not permitted to log in|password authentication failed/);
+      await admin.enableRoot("root-pass-2");
+      expect(await run("root", "root-pass-2", "made_by_root", "SELECT current_user AS who")).toEqual([{ who: "root" }]);
+      await admin.disableRoot();
+    });
+
+    it("refuses reserved names and hosts before reaching the server", async () => {
+      await expect(admin.createUser({ name: "postgres", password: "x-password", databases: [] })).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.createUser({ name: "root", password: "x-password", databases: [] })).rejects.toThrow(/reserved/);
+      await expect(admin.createUser({ name: "dave", password: "x-password", host: "%", databases: [] })).rejects.toThrow(
+        /postgresql users have no host/,
+      );
+      await expect(admin.createUser({ name: "dave", password: "", databases: [] })).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.createDatabase({ name: "postgres" })).rejects.toThrow(/reserved/);
+      await expect(admin.deleteDatabase("template1")).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.deleteUser("postgres", "")).rejects.toThrow(DatastoreSpecError);
+      await expect(admin.grantAccess("alice", "", ["pg_catalog"])).rejects.toThrow(DatastoreSpecError);
+    });
+
+    it("says the instance is not ready while the server is stopped", async () => {
+      await admin.stop(never);
+      await expect(admin.listUsers()).rejects.toThrow(DatastorePreconditionError);
+      await expect(admin.createDatabase({ name: "later" })).rejects.toThrow(/instance is not ready/);
+      await admin.start(never);
+      expect((await admin.listUsers()).map((u) => u.name)).toEqual(["alice"]);
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 // (Connect protocol) and curl (REST/JSON), each carrying the bearer token.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
+import { fromBinary, toBinary, type DescMessage, type DescService, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -10,12 +10,17 @@ import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
 
 const run = promisify(execFile);
 
-export function connectClient(url: string, token: string) {
+/** A Connect client of any public service, carrying the token. */
+export function serviceClient<S extends DescService>(service: S, url: string, token: string) {
   const auth: Interceptor = (next) => (req) => {
     req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
-  return createClient(InstanceService, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [auth] }));
+  return createClient(service, createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [auth] }));
+}
+
+export function connectClient(url: string, token: string) {
+  return serviceClient(InstanceService, url, token);
 }
 
 /** A unary call through @grpc/grpc-js, with protobuf-es doing the (de)serialisation. */

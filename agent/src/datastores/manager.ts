@@ -54,8 +54,75 @@ export type ServiceHealth =
   | { state: "SHUTDOWN" } // not running, on purpose
   | { state: "CRASHED"; detail: string }; // not running although it should be
 
-/** Operations of one engine. Every method is idempotent: the agent may repeat it after a crash. */
-export interface DatastoreManager {
+/** A database as the engine reports it (system databases left out). */
+export interface DatabaseInfo {
+  name: string;
+  characterSet: string;
+  collation: string;
+}
+
+/** A user account as the engine reports it (system, internal and root accounts left out). */
+export interface UserInfo {
+  name: string;
+  /** The account's host on engines that have one ('%' for any), else "". */
+  host: string;
+  /** Databases the user has access to (empty on engines without databases). */
+  databases: string[];
+}
+
+/** What UpdateUser may change; absent fields stay as they are. */
+export interface UserChanges {
+  newName?: string;
+  password?: string;
+  newHost?: string;
+}
+
+/** The engine's superuser account after root was enabled. */
+export interface RootCredentials {
+  name: string;
+  password: string;
+}
+
+/**
+ * What an engine offers beyond the lifecycle, so the API can answer FAILED_PRECONDITION naming
+ * the engine instead of calling something that cannot work (Redis has no databases or grants).
+ */
+export interface DatastoreCapabilities {
+  databases: boolean;
+  /** Accounts are 'user'@'host' (MariaDB). */
+  userHosts: boolean;
+  /** Per-database access can be granted and revoked. */
+  grants: boolean;
+}
+
+/**
+ * Database, user and root administration. Errors are the classes of ./errors.ts: NotFound for a
+ * missing database or user, Conflict for one that exists, Precondition for what the engine lacks.
+ * Names and hosts are checked with services/platform/datastore-names.ts before use. `host` is ""
+ * on engines without hosts; on MariaDB "" means '%'.
+ */
+export interface DatastoreAdmin {
+  readonly capabilities: DatastoreCapabilities;
+  listDatabases(): Promise<DatabaseInfo[]>;
+  createDatabase(spec: DatabaseSpec): Promise<void>;
+  deleteDatabase(name: string): Promise<void>;
+  listUsers(): Promise<UserInfo[]>;
+  /** Creates the user with access to spec.databases (each must exist: NotFound otherwise). */
+  createUser(spec: UserSpec): Promise<void>;
+  deleteUser(name: string, host: string): Promise<void>;
+  updateUser(name: string, host: string, changes: UserChanges): Promise<void>;
+  /** Gives full access to each database; all must exist, or nothing changes. */
+  grantAccess(name: string, host: string, databases: string[]): Promise<void>;
+  revokeAccess(name: string, host: string, database: string): Promise<void>;
+  /** Creates or resets the superuser account with this password. */
+  enableRoot(password: string): Promise<RootCredentials>;
+  rootEnabled(): Promise<boolean>;
+  /** Removes the superuser's access (the account, or its password); no-op when not enabled. */
+  disableRoot(): Promise<void>;
+}
+
+/** Operations of one engine. Lifecycle methods are idempotent: the agent may repeat them after a crash. */
+export interface DatastoreManager extends DatastoreAdmin {
   /** True when `prepare` has completed before (the data directory is initialised). */
   isPrepared(): Promise<boolean>;
   /** Initialise the data directory, write configuration, start the server, create databases and users. */

@@ -2,7 +2,9 @@
 // Adding an engine is one import and one entry here; the agent knows nothing else about engines.
 import type { Logger } from "../../../services/platform/logger.js";
 import type { DatastoreManager, DatastoreManagerFactory, InstanceLayout } from "./manager.js";
+import { createMariadbManager } from "./mariadb/index.js";
 import { createPostgresqlManager } from "./postgresql/index.js";
+import { createRedisManager } from "./redis/index.js";
 
 /** What the agent hands every engine besides the layout. */
 export interface EngineOptions {
@@ -13,7 +15,9 @@ export interface EngineOptions {
 type EngineFactory = (layout: InstanceLayout, options: EngineOptions) => DatastoreManager;
 
 const engines: ReadonlyMap<string, EngineFactory> = new Map<string, EngineFactory>([
+  ["mariadb", (layout, { logger }) => createMariadbManager(layout, { logger })],
   ["postgresql", (layout, { logger }) => createPostgresqlManager(layout, { logger })],
+  ["redis", (layout, { logger }) => createRedisManager(layout, { logger })],
 ]);
 
 /** Engine ids this agent build can run. */

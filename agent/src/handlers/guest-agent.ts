@@ -1,18 +1,25 @@
 // hoard.guestagent.v1.GuestAgentService: protobuf in, protobuf out; the work is the lifecycle's.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import type { Lifecycle } from "../lifecycle.js";
+import { adminHandlers } from "./admin.js";
 import { toPrepareSpec } from "./prepare-spec.js";
 
 export interface GuestAgentHandlerDeps {
   instanceId: string;
+  /**
+   * The instance's engine (AgentConfig.engine), whose name rules the administrative RPCs apply.
+   * When absent, they check only that names are not empty and leave the rules to the engine's manager.
+   */
+  engine?: string;
   lifecycle: Lifecycle;
 }
 
 export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgentHandlerDeps): void {
   const { instanceId, lifecycle } = deps;
-  router.service(GuestAgentService, {
+  const service: ServiceImpl<typeof GuestAgentService> = {
+    ...adminHandlers(deps.engine, lifecycle),
     ping() {
       return { instanceId, pid: process.pid, prepared: lifecycle.prepared };
     },
@@ -41,5 +48,6 @@ export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgen
         probedAt: timestampFromDate(snapshot.probedAt),
       };
     },
-  });
+  };
+  router.service(GuestAgentService, service);
 }

@@ -1,7 +1,7 @@
 // Outermost interceptor of the agent's RPCs: a request id and a logger carrying it and the method,
 // one log line per call, and every thrown error turned into the Connect error the caller may see
 // (typed errors keep code and message; anything else is INTERNAL naming the request id only).
-// Requests are never logged: Prepare carries passwords.
+// Requests are never logged: Prepare, CreateUser, UpdateUser and EnableRoot carry passwords.
 import { randomUUID } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
 import { isServerFault, toConnectError } from "../../../services/platform/errors.js";

@@ -3,14 +3,14 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { InstanceService } from "../../../gen/proto/hoard/v1/instance_pb.js";
-import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../../platform/errors.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
 import type { SecretBox } from "../../platform/secrets.js";
 import { sealPayload, taskDeadlinesMs } from "../../platform/task-payload.js";
-import { principalKey, requestScopeKey } from "../context.js";
 import { checkCreateRules } from "../domain/create-rules.js";
 import { toInstanceView } from "../domain/instance-view.js";
 import type { CatalogueStore } from "../store/catalogue.js";
 import type { InstanceStore, NewTask } from "../store/instances.js";
+import { loadInstance, projectOf, requestIdOf } from "./scope.js";
 
 export interface InstanceHandlerDeps {
   instances: InstanceStore;
@@ -26,17 +26,13 @@ const defaultPageSize = 50;
 export function registerInstanceService(router: ConnectRouter, deps: InstanceHandlerDeps): void {
   const { instances, catalogue } = deps;
 
-  async function load(ctx: HandlerContext, idOrName: string) {
-    const row = await instances.find(projectOf(ctx), idOrName);
-    if (!row) throw new NotFoundError("instance", idOrName);
-    return row;
-  }
+  const load = (ctx: HandlerContext, idOrName: string) => loadInstance(instances, ctx, idOrName);
 
   function task(ctx: HandlerContext, kind: NewTask["kind"], payload: string): NewTask {
     return {
       kind,
       payload,
-      requestId: ctx.values.get(requestScopeKey)?.requestId ?? "",
+      requestId: requestIdOf(ctx),
       deadlineAt: new Date(Date.now() + taskDeadlinesMs[kind]),
     };
   }
@@ -45,12 +41,14 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     async createInstance(req, ctx) {
       const flavor = await catalogue.findFlavor(req.flavor);
       if (!flavor) throw new NotFoundError("flavor", req.flavor);
-      const datastore = await catalogue.findDatastore(req.datastore);
+      const datastore = await catalogue.findDatastoreAnyState(req.datastore);
       if (!datastore) throw new NotFoundError("datastore", req.datastore);
+      if (!datastore.active) throw new FailedPreconditionError(`datastore "${datastore.name}" is not active`);
       const versionName = req.datastoreVersion || datastore.versions.find((v) => v.id === datastore.defaultVersionId)?.name;
       if (!versionName) throw new InvalidArgumentError("datastore_version", `datastore "${datastore.name}" has no default version; name one`);
       const version = datastore.versions.find((v) => v.name === versionName || v.id === versionName);
       if (!version) throw new NotFoundError(`version of datastore "${datastore.name}"`, versionName);
+      if (!version.active) throw new FailedPreconditionError(`version "${version.name}" of datastore "${datastore.name}" is not active`);
       checkCreateRules(req, version.manager, deps.maxVolumeGb);
 
       const payload = sealPayload(deps.secrets, {
@@ -97,12 +95,6 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       return { instance: toInstanceView(started.instance) };
     },
   });
-}
-
-function projectOf(ctx: HandlerContext): string {
-  const principal = ctx.values.get(principalKey);
-  if (!principal) throw new UnauthenticatedError();
-  return principal.projectId;
 }
 
 function encodePageToken(id: string): string {

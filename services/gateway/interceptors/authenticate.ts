@@ -9,6 +9,9 @@ import type { TokenStore } from "../store/tokens.js";
 
 const openServices = new Set(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
 
+/** Services only operators may call, whatever the method. */
+const adminServices = new Set(["hoard.v1.ManageService"]);
+
 /** Methods a reader may call: the ones that only read. Everything else needs member or admin. */
 function isReadOnly(method: string): boolean {
   return method.startsWith("Get") || method.startsWith("List");
@@ -18,6 +21,9 @@ export function createAuthenticateInterceptor(tokens: TokenStore): Interceptor {
   return (next) => async (req) => {
     if (openServices.has(req.service.typeName)) return next(req);
     const principal = await authenticate(tokens, req.header.get("authorization"));
+    if (adminServices.has(req.service.typeName) && !principal.roles.includes("admin")) {
+      throw new PermissionDeniedError(`${req.service.name}.${req.method.name} needs the admin role`);
+    }
     if (!isReadOnly(req.method.name) && !principal.roles.some((r) => r === "admin" || r === "member")) {
       throw new PermissionDeniedError(`role reader may not call ${req.method.name}`);
     }

@@ -13,6 +13,8 @@ export interface CatalogueStore {
   listDatastores(): Promise<DatastoreWithVersions[]>;
   /** An active datastore by id or name, with its active versions. */
   findDatastore(idOrName: string): Promise<DatastoreWithVersions | null>;
+  /** A datastore, active or not, with every version: creates say *why* they cannot use one. */
+  findDatastoreAnyState(idOrName: string): Promise<DatastoreWithVersions | null>;
 }
 
 export function createCatalogueStore(db: Db): CatalogueStore {
@@ -23,5 +25,7 @@ export function createCatalogueStore(db: Db): CatalogueStore {
     listDatastores: () => db.datastore.findMany({ where: { active: true }, include: activeVersions, orderBy: { name: "asc" } }),
     findDatastore: (idOrName) =>
       db.datastore.findFirst({ where: { active: true, OR: [{ id: idOrName }, { name: idOrName }] }, include: activeVersions }),
+    findDatastoreAnyState: (idOrName) =>
+      db.datastore.findFirst({ where: { OR: [{ id: idOrName }, { name: idOrName }] }, include: { versions: true } }),
   };
 }

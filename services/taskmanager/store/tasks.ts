@@ -117,10 +117,13 @@ export function createTaskStore(db: Db, owner: string) {
       await db.instanceEvent.create({ data: { instanceId, kind, message, requestId } });
     },
 
-    /** Instances that should have a running agent: not deleted, compute allocated, no failed build. */
-    async liveInstances() {
+    /**
+     * Instances that should have a running agent: not deleted, compute allocated. `idleOnly` leaves
+     * out those a workflow is working on (a delete may be destroying them right now).
+     */
+    async liveInstances(idleOnly: boolean) {
       return db.instance.findMany({
-        where: { deletedAt: null, computeStatus: "RUNNING" },
+        where: { deletedAt: null, computeStatus: "RUNNING", ...(idleOnly ? { taskStatus: "NONE" } : {}) },
         include: { datastoreVersion: true },
       });
     },

@@ -12,7 +12,8 @@ export type AgentClient = Client<typeof GuestAgentService>;
 export interface WorkflowDeps {
   store: TaskStore;
   provider: ComputeProvider;
-  agentFor: (instanceId: string) => AgentClient;
+  /** A typed client of one instance's agent; calls carry the request id that started the task. */
+  agentFor: (instanceId: string, requestId?: string | null) => AgentClient;
   secrets: SecretBox;
   /** How long a new agent may take to answer its first Ping before the create fails. */
   agentConnectTimeoutMs: number;

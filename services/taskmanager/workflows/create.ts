@@ -12,7 +12,7 @@ export const createWorkflow: Workflow = async (ctx) => {
   const { task, store, provider, signal } = ctx;
   const instance = task.instance;
   const version = instance.datastoreVersion;
-  const agent = ctx.agentFor(instance.id);
+  const agent = ctx.agentFor(instance.id, task.requestId);
 
   await ctx.step(
     "allocate",

@@ -1,6 +1,26 @@
 // An in-memory DatastoreManager for the agent's own tests: it records calls, and crash() makes
-// the "server" die the way a real one would (probe says CRASHED until someone starts it).
-import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../../../agent/src/datastores/manager.js";
+// the "server" die the way a real one would (probe says CRASHED until someone starts it). Its
+// databases, users and root live in memory and fail the way an engine's do (NotFound, Conflict).
+import {
+  DatastoreConflictError,
+  DatastoreNotFoundError,
+  DatastoreSpecError,
+} from "../../../agent/src/datastores/errors.js";
+import type {
+  DatabaseInfo,
+  DatastoreAdmin,
+  DatastoreCapabilities,
+  DatastoreManager,
+  InstanceLayout,
+  PrepareSpec,
+  ServiceHealth,
+} from "../../../agent/src/datastores/manager.js";
+
+/** One call of a DatastoreAdmin method, arguments as passed. */
+export interface AdminCall {
+  method: keyof DatastoreAdmin;
+  args: unknown[];
+}
 
 export class FakeDatastore {
   prepared = false;
@@ -16,6 +36,17 @@ export class FakeDatastore {
   /** When set, prepare fails with this message (once per value; cleared after throwing). */
   failNextPrepare: string | undefined;
   volumeBytes = 12_345;
+
+  /** The manager shares this object: change its fields, not the object. */
+  readonly capabilities: DatastoreCapabilities = { databases: true, userHosts: false, grants: true };
+  databases = new Map<string, DatabaseInfo>();
+  users = new Map<string, { password: string; databases: Set<string> }>();
+  rootPassword: string | undefined;
+  adminCalls: AdminCall[] = [];
+  /** When set, the next admin call throws it (once). */
+  failNextAdmin: Error | undefined;
+  /** When set, createDatabase waits for it before doing anything, to hold an admin call open. */
+  holdCreateDatabase: Promise<void> | undefined;
 
   /** The server process dies. */
   crash(): void {
@@ -65,7 +96,100 @@ export class FakeDatastore {
       return { state: "SHUTDOWN" };
     },
     volumeUsedBytes: async () => this.volumeBytes,
+    ...this.createAdmin(),
   };
+
+  private createAdmin(): DatastoreAdmin {
+    const record = (method: keyof DatastoreAdmin, args: unknown[]): void => {
+      this.adminCalls.push({ method, args: structuredClone(args) });
+      const failure = this.failNextAdmin;
+      if (failure) {
+        this.failNextAdmin = undefined;
+        throw failure;
+      }
+    };
+    const database = (name: string): DatabaseInfo => {
+      const db = this.databases.get(name);
+      if (!db) throw new DatastoreNotFoundError(`database "${name}" does not exist`);
+      return db;
+    };
+    const user = (name: string) => {
+      const found = this.users.get(name);
+      if (!found) throw new DatastoreNotFoundError(`user "${name}" does not exist`);
+      return found;
+    };
+    return {
+      capabilities: this.capabilities,
+      listDatabases: async () => {
+        record("listDatabases", []);
+        return [...this.databases.values()].map((db) => ({ ...db }));
+      },
+      createDatabase: async (spec) => {
+        record("createDatabase", [spec]);
+        await this.holdCreateDatabase;
+        if (spec.characterSet === "bogus") throw new DatastoreSpecError(`character set "bogus" is not a known encoding`);
+        if (this.databases.has(spec.name)) throw new DatastoreConflictError(`database "${spec.name}" already exists`);
+        this.databases.set(spec.name, { name: spec.name, characterSet: spec.characterSet ?? "UTF8", collation: spec.collation ?? "C.UTF-8" });
+      },
+      deleteDatabase: async (name) => {
+        record("deleteDatabase", [name]);
+        database(name);
+        this.databases.delete(name);
+        for (const u of this.users.values()) u.databases.delete(name);
+      },
+      listUsers: async () => {
+        record("listUsers", []);
+        return [...this.users.entries()].map(([name, u]) => ({ name, host: "", databases: [...u.databases].sort() }));
+      },
+      createUser: async (spec) => {
+        record("createUser", [spec]);
+        if (this.users.has(spec.name)) throw new DatastoreConflictError(`user "${spec.name}" already exists`);
+        spec.databases.forEach(database);
+        this.users.set(spec.name, { password: spec.password, databases: new Set(spec.databases) });
+      },
+      deleteUser: async (name, host) => {
+        record("deleteUser", [name, host]);
+        user(name);
+        this.users.delete(name);
+      },
+      updateUser: async (name, host, changes) => {
+        record("updateUser", [name, host, changes]);
+        const found = user(name);
+        if (changes.newHost) throw new DatastoreSpecError("fake users have no host");
+        if (changes.newName !== undefined && changes.newName !== name) {
+          if (this.users.has(changes.newName)) throw new DatastoreConflictError(`user "${changes.newName}" already exists`);
+          this.users.delete(name);
+          this.users.set(changes.newName, found);
+        }
+        if (changes.password !== undefined) found.password = changes.password;
+      },
+      grantAccess: async (name, host, databases) => {
+        record("grantAccess", [name, host, databases]);
+        const found = user(name);
+        databases.forEach(database);
+        for (const db of databases) found.databases.add(db);
+      },
+      revokeAccess: async (name, host, db) => {
+        record("revokeAccess", [name, host, db]);
+        const found = user(name);
+        database(db);
+        found.databases.delete(db);
+      },
+      enableRoot: async (password) => {
+        record("enableRoot", [password]);
+        this.rootPassword = password;
+        return { name: "root", password };
+      },
+      rootEnabled: async () => {
+        record("rootEnabled", []);
+        return this.rootPassword !== undefined;
+      },
+      disableRoot: async () => {
+        record("disableRoot", []);
+        this.rootPassword = undefined;
+      },
+    };
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

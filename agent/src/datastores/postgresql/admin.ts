@@ -1,8 +1,10 @@
-// Databases, roles and the superuser's password, over an administrative pg connection: the
-// superuser on the unix socket, authenticated by peer (see config-files.ts). Every step converges,
-// so prepare can be repeated after an agent crash.
+// Prepare's databases, roles and the superuser's password, over an administrative pg connection:
+// the superuser on the unix socket, authenticated by peer (see config-files.ts). Every step
+// converges, so prepare can be repeated after an agent crash. Prepare grants as grantAccess does
+// (access.ts); the administrative RPCs live in admin-ops.ts.
 import pg from "pg";
 import type { DatabaseSpec, UserSpec } from "../manager.js";
+import { closeDatabase, grantInDatabase } from "./admin-queries.js";
 import type { InstanceContext } from "./context.js";
 import { DatastoreEngineError } from "./errors.js";
 import { ADMIN_ROLE } from "./paths.js";
@@ -14,7 +16,6 @@ import {
   createDatabase,
   createLoginRole,
   grantDatabase,
-  grantPublicSchema,
 } from "./queries.js";
 import { passwordForSql } from "./scram.js";
 
@@ -69,15 +70,23 @@ export async function setAdminPassword(client: pg.Client, password: string): Pro
   });
 }
 
-/** Creates each database that does not exist yet; existing ones are left exactly as they are. */
+/**
+ * Creates each database that does not exist yet, closed to PUBLIC so only the users granted it can
+ * connect (see access.ts); existing ones are left exactly as they are.
+ */
 export async function ensureDatabases(client: pg.Client, databases: DatabaseSpec[]): Promise<void> {
   for (const db of databases) {
     await step(`creating database ${JSON.stringify(db.name)}`, async () => {
       const found = await client.query(DATABASE_EXISTS, [db.name]);
       if (found.rowCount) return;
-      await client.query(createDatabase(db)).catch((err: unknown) => {
-        if (sqlState(err) !== DUPLICATE_DATABASE) throw err; // created concurrently: fine
-      });
+      const created = await client.query(createDatabase(db)).then(
+        () => true,
+        (err: unknown) => {
+          if (sqlState(err) !== DUPLICATE_DATABASE) throw err; // created concurrently: fine
+          return false;
+        },
+      );
+      if (created) await client.query(closeDatabase(db.name));
     });
   }
 }
@@ -105,12 +114,12 @@ export async function ensureUsers(client: pg.Client, users: UserSpec[]): Promise
   }
 }
 
-/** Lets `roles` create objects in schema public of the session's database. */
+/** Lets `roles` create objects in schema public of the session's database and share them, as grantAccess does. */
 export async function grantSchemaPublic(client: pg.Client, database: string, roles: string[]): Promise<void> {
   for (const role of roles) {
-    await step(`granting schema public of ${JSON.stringify(database)} to ${JSON.stringify(role)}`, () =>
-      client.query(grantPublicSchema(role)),
-    );
+    await step(`granting schema public of ${JSON.stringify(database)} to ${JSON.stringify(role)}`, async () => {
+      for (const sql of grantInDatabase(role)) await client.query(sql);
+    });
   }
 }
 

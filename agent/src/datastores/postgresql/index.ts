@@ -3,13 +3,21 @@
 // unprivileged account through pg_ctl, and administers it as the superuser over the unix socket
 // with peer authentication; clients always authenticate with SCRAM-SHA-256 over TCP.
 //
-// manager.ts     the DatastoreManager operations
+// manager.ts     the DatastoreManager operations               serial.ts  one queue per instance
 // app.ts         server process (pg_ctl start/stop/reload)     postmaster.ts  pid file truth, stale cleanup
 // template.ts    template build and copy                       config-files.ts  hoard.conf, pg_hba, pg_ident
-// settings.ts    settings derived from flavor and layout       admin.ts / queries.ts / scram.ts  roles, databases
+// settings.ts    settings derived from flavor and layout       admin.ts / queries.ts / scram.ts  prepare's roles, databases
+// admin-ops.ts   DatastoreAdmin: databases.ts, users.ts, access.ts (grants), root.ts, over admin-session.ts,
+//                with admin-queries.ts (SQL) and names.ts (datastore-names.ts rules)
 // status.ts      health probe                                  exec.ts / host-fs.ts / paths.ts / context.ts  plumbing
 
 export { createPostgresqlManager, type PostgresqlManagerOptions } from "./manager.js";
-export { DatastoreEngineError, DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
+export {
+  DatastoreConflictError,
+  DatastoreEngineError,
+  DatastoreNotFoundError,
+  DatastorePreconditionError,
+  DatastoreSpecError,
+} from "./errors.js";
 export { deriveSettings } from "./settings.js";
 export { MAX_SOCKET_PATH_BYTES } from "./paths.js";

@@ -3,6 +3,7 @@
 import { rm } from "node:fs/promises";
 import { pino, type Logger } from "pino";
 import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
+import { createPostgresqlAdmin } from "./admin-ops.js";
 import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, withAdminSession } from "./admin.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
 import { writeConfigFiles } from "./config-files.js";
@@ -12,6 +13,7 @@ import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
 import { checkLayout } from "./paths.js";
 import { inspectPostmaster } from "./postmaster.js";
 import { checkPrepareSpec } from "./spec-checks.js";
+import { createSerialQueue } from "./serial.js";
 import { probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
 
@@ -27,8 +29,8 @@ export interface PostgresqlManagerOptions {
 
 /**
  * Builds the manager of one PostgreSQL instance. Cheap and side-effect free: nothing is checked or
- * touched until an operation runs. Mutating operations run one at a time, in call order; probe and
- * volumeUsedBytes run alongside them.
+ * touched until an operation runs. Lifecycle and administrative operations run one at a time, in
+ * call order; probe and volumeUsedBytes run alongside them.
  */
 export function createPostgresqlManager(layout: InstanceLayout, options: PostgresqlManagerOptions = {}): DatastoreManager {
   const ctx = createInstanceContext(layout, options.logger ?? pino({ level: "silent" }));
@@ -113,6 +115,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
   };
 
   return {
+    ...createPostgresqlAdmin(ctx, serial),
     isPrepared: () => exists(paths.preparedMarker),
     prepare: (spec, signal) => serial(() => prepare(spec, signal)),
     start: (signal) => serial(() => start(signal)),
@@ -142,14 +145,4 @@ function rolesByDatabase(spec: PrepareSpec): Map<string, string[]> {
     }
   }
   return byDatabase;
-}
-
-/** Runs tasks one after another in call order, whatever each one's outcome. */
-function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (task) => {
-    const run = tail.then(task, task);
-    tail = run.catch(() => {});
-    return run;
-  };
 }

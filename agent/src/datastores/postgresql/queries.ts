@@ -48,8 +48,3 @@ export function alterLoginRole(role: string, password: string): string {
 export function grantDatabase(database: string, role: string): string {
   return `GRANT ALL PRIVILEGES ON DATABASE ${id(database)} TO ${id(role)}`;
 }
-
-/** PostgreSQL 15 no longer lets everyone create in schema public; give it back to the database's users. */
-export function grantPublicSchema(role: string): string {
-  return `GRANT USAGE, CREATE ON SCHEMA public TO ${id(role)}`;
-}

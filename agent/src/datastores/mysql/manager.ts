@@ -1,0 +1,152 @@
+// The DatastoreManager of a MySQL-family engine: composes the template, config, process, admin and
+// probe modules into the operations the agent's RPC handlers call. The engine supplies its flavor.
+import { rm } from "node:fs/promises";
+import { pino, type Logger } from "pino";
+import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
+import { createAdmin, ensureDatabasesAndUsers } from "./admin.js";
+import { removeInitFile, writeAdminCredentials, writeOptionFile } from "./config-file.js";
+import { assertRunnableAccount, createInstanceContext, type AdminAuth } from "./context.js";
+import { DatastorePreconditionError } from "./errors.js";
+import type { MysqlFlavor } from "./flavor.js";
+import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
+import { checkLayout } from "./paths.js";
+import { inspectServer } from "./pid-file.js";
+import { ensureServerDirs, startServer, stopServer } from "./server.js";
+import { checkPrepareSpec } from "./spec-checks.js";
+import { probeServer } from "./status.js";
+import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
+
+/** Tuning knobs of the manager; the defaults suit production. */
+export interface MysqlManagerOptions {
+  /** Parent logger; the manager adds {component, instanceId}. Silent when absent. */
+  logger?: Logger;
+  /** How long a start may take to accept connections (crash recovery after a hard stop can be slow). */
+  startTimeoutSeconds?: number;
+  /** How long a normal shutdown may take before SIGKILL. */
+  stopTimeoutSeconds?: number;
+  /** How the agent logs in as root@localhost; by default "socket" when the agent runs as root, else "password". */
+  adminAuth?: AdminAuth;
+}
+
+/**
+ * Builds the manager of one instance of `flavor`. Cheap and side-effect free: nothing is checked or
+ * touched until an operation runs. Mutating operations (lifecycle and admin) run one at a time, in
+ * call order; probe, the list operations and volumeUsedBytes run alongside them.
+ */
+export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFlavor, options: MysqlManagerOptions = {}): DatastoreManager {
+  const ctx = createInstanceContext(layout, flavor, options.logger ?? pino({ level: "silent" }), options.adminAuth);
+  const { paths } = ctx;
+  const startTimeout = options.startTimeoutSeconds ?? 300;
+  const stopTimeout = options.stopTimeoutSeconds ?? 60;
+  const serial = createSerialQueue();
+  // Whether the server should be running, so probe can tell CRASHED from SHUTDOWN. In memory only:
+  // after an agent restart it is unknown until an operation sets it or a probe first sees the
+  // server up (a server found running was meant to run).
+  let wantRunning: boolean | undefined;
+  let starting = 0;
+
+  const checkRunnable = (): void => {
+    checkLayout(layout, paths);
+    assertRunnableAccount(ctx);
+  };
+
+  const runStart = async (signal: AbortSignal, initFile = false): Promise<void> => {
+    wantRunning = true;
+    starting += 1;
+    try {
+      await startServer(ctx, startTimeout, signal, { initFile });
+    } finally {
+      starting -= 1;
+    }
+  };
+
+  const start = async (signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    checkRunnable();
+    await runStart(signal);
+  };
+
+  const stop = async (signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    wantRunning = false;
+    await stopServer(ctx, stopTimeout, signal);
+  };
+
+  const prepare = async (spec: PrepareSpec, signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    checkPrepareSpec(flavor.engine, spec);
+    checkRunnable();
+    const began = performance.now();
+    let state = await dataDirState(paths.dataDir);
+    if (state === "foreign") {
+      throw new DatastorePreconditionError(`${paths.dataDir} holds files but no ${flavor.displayName} data directory; refusing to overwrite it`);
+    }
+    if (state === "initialised" && !(await exists(paths.preparedMarker))) {
+      // An earlier prepare was interrupted (agent or host crash). Nobody has been given this
+      // instance yet, so it holds no user data: start over rather than trust a copy that may
+      // never have reached the disk.
+      ctx.logger.warn("data directory left by an interrupted prepare; starting over");
+      await stopServer(ctx, stopTimeout, signal);
+      await rm(paths.dataDir, { recursive: true, force: true });
+      state = "empty";
+    }
+    const fresh = state === "empty";
+    if (fresh) await copyTemplate(ctx, await ensureTemplate(ctx, signal), signal);
+    await ensureServerDirs(ctx);
+    const changed = await writeOptionFile(ctx, spec, !fresh);
+    await writeAdminCredentials(ctx, spec.adminPassword, fresh);
+    // One syncfs makes the copy durable; it overlaps with the server's start and is awaited
+    // before prepare reports success.
+    const flushed = fresh ? flushCopy(ctx, signal) : Promise.resolve();
+    flushed.catch(() => {}); // observed below
+    const copiedMs = performance.now() - began;
+
+    wantRunning = true;
+    if (changed && !fresh && (await inspectServer(paths)).kind === "alive") {
+      await stopServer(ctx, stopTimeout, signal); // a repeated prepare with new settings: restart
+    }
+    try {
+      await runStart(signal, fresh && ctx.adminAuth === "password");
+    } finally {
+      await removeInitFile(ctx);
+    }
+    const startedMs = performance.now() - began;
+
+    await ensureDatabasesAndUsers(ctx, spec, signal);
+    await flushed;
+    await writeOwnedFile(paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString() })}\n`, ctx.switchTo);
+    ctx.logger.info(
+      { copiedMs: Math.round(copiedMs), startedMs: Math.round(startedMs), totalMs: Math.round(performance.now() - began), fresh },
+      "prepared",
+    );
+  };
+
+  return {
+    ...createAdmin(ctx, serial),
+    isPrepared: () => exists(paths.preparedMarker),
+    prepare: (spec, signal) => serial(() => prepare(spec, signal)),
+    start: (signal) => serial(() => start(signal)),
+    stop: (signal) => serial(() => stop(signal)),
+    restart: (signal) =>
+      serial(async () => {
+        await stop(signal);
+        await start(signal);
+      }),
+    probe: async (): Promise<ServiceHealth> => {
+      const health = await probeServer(ctx, wantRunning ?? false, starting > 0);
+      if (wantRunning === undefined && (health.state === "HEALTHY" || health.state === "RUNNING")) wantRunning = true;
+      return health;
+    },
+    volumeUsedBytes: () => diskUsageBytes(paths.dataDir),
+  };
+}
+
+/** Runs tasks one after another in call order, whatever each one's outcome. */
+function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => {});
+    return run;
+  };
+}

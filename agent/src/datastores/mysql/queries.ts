@@ -1,0 +1,83 @@
+// SQL text the agent sends to every MySQL-family engine, in one place. Names are quoted with
+// sql.ts; `identified` is the flavor's password clause (a hash). Nothing here is ever logged.
+import type { DatabaseSpec } from "../manager.js";
+import { account, charsetName, grantDatabase, ident } from "./sql.js";
+
+/** Databases of the server itself, never listed nor touched. */
+export const SYSTEM_DATABASES: readonly string[] = ["mysql", "information_schema", "performance_schema", "sys"];
+
+/** The health query of the probe. */
+export const SELECT_ONE = "SELECT 1;";
+
+/**
+ * Everything the admin operations check before they change anything, in one round trip: tagged
+ * rows d (database, character set, collation), a (account), g (database-level grant: the raw
+ * mysql.db pattern). COALESCE keeps NULLs out of the client's text output.
+ */
+export function catalogQuery(accountsQuery: string): string {
+  return [
+    "SELECT 'd', SCHEMA_NAME, COALESCE(DEFAULT_CHARACTER_SET_NAME, ''), COALESCE(DEFAULT_COLLATION_NAME, '') FROM information_schema.SCHEMATA;",
+    `SELECT 'a', acc.User, acc.Host, '' FROM (${accountsQuery}) AS acc;`,
+    "SELECT 'g', User, Host, Db FROM mysql.db;",
+  ].join("\n");
+}
+
+/** CREATE DATABASE with the spec's character set and collation; `ifMissing` for prepare's converging run. */
+export function createDatabase(db: DatabaseSpec, ifMissing = false): string {
+  let sql = `CREATE DATABASE ${ifMissing ? "IF NOT EXISTS " : ""}${ident(db.name)}`;
+  if (db.characterSet) sql += ` CHARACTER SET ${charsetName("character set", db.characterSet)}`;
+  if (db.collation) sql += ` COLLATE ${charsetName("collation", db.collation)}`;
+  return `${sql};`;
+}
+
+/** DROP DATABASE; the caller revokes the grants on it first. */
+export function dropDatabase(name: string): string {
+  return `DROP DATABASE ${ident(name)};`;
+}
+
+/** CREATE USER, failing (1396) when the account exists: createUser's Conflict. */
+export function createUser(user: string, host: string, identified: string): string {
+  return `CREATE USER ${account(user, host)} IDENTIFIED ${identified};`;
+}
+
+/** Creates the account or, when it exists, resets its password: what a repeated prepare needs. */
+export function ensureUser(user: string, host: string, identified: string): string {
+  return `CREATE USER IF NOT EXISTS ${account(user, host)} IDENTIFIED ${identified};\nALTER USER ${account(user, host)} IDENTIFIED ${identified};`;
+}
+
+/** A new password for an existing account. */
+export function alterPassword(user: string, host: string, identified: string): string {
+  return `ALTER USER ${account(user, host)} IDENTIFIED ${identified};`;
+}
+
+/** DROP USER; `ifExists` for clean-ups and disableRoot. */
+export function dropUser(user: string, host: string, ifExists = false): string {
+  return `DROP USER ${ifExists ? "IF EXISTS " : ""}${account(user, host)};`;
+}
+
+/** RENAME USER moves the account and its grants to the new name and host. */
+export function renameUser(user: string, host: string, newUser: string, newHost: string): string {
+  return `RENAME USER ${account(user, host)} TO ${account(newUser, newHost)};`;
+}
+
+/** Full access to exactly one database (its name's wildcards escaped). */
+export function grantAll(database: string, user: string, host: string): string {
+  return `GRANT ALL PRIVILEGES ON ${grantDatabase(database)}.* TO ${account(user, host)};`;
+}
+
+/**
+ * Revokes a database-level grant given as the raw pattern mysql.db stores. GRANT OPTION goes first:
+ * once ALL PRIVILEGES removed the row, revoking anything else on it is an error.
+ */
+export function revokeAll(pattern: string, user: string, host: string): string {
+  const on = `ON ${ident(pattern)}.* FROM ${account(user, host)}`;
+  return `REVOKE GRANT OPTION ${on};\nREVOKE ALL PRIVILEGES ${on};`;
+}
+
+/** Root: the superuser account clients may use from anywhere, created or reset. */
+export function enableRoot(identified: string): string {
+  return [ensureUser("root", "%", identified), "GRANT ALL PRIVILEGES ON *.* TO `root`@`%` WITH GRANT OPTION;"].join("\n");
+}
+
+/** Removes root@%; root@localhost stays, for the agent. */
+export const DISABLE_ROOT = "DROP USER IF EXISTS `root`@`%`;";

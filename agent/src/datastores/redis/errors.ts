@@ -1,0 +1,2 @@
+// The Redis manager reports the failures every engine shares (../errors.ts).
+export { DatastoreConflictError, DatastoreEngineError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../errors.js";

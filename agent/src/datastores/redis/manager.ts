@@ -1,0 +1,203 @@
+// The Redis 7 implementation of DatastoreManager: composes the config, ACL, process, admin and
+// probe modules into the operations the agent's RPC handlers call.
+import { readFile, readdir, rm } from "node:fs/promises";
+import { basename } from "node:path";
+import { pino, type Logger } from "pino";
+import { checkPassword } from "../../../../services/platform/datastore-names.js";
+import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
+import { ADMIN_USER, renderAclFile } from "./acl.js";
+import * as admin from "./admin.js";
+import { readAdminPassword, withAdminSession, writeAdminPassword, type AdminSession } from "./admin-session.js";
+import { ensureServerDirs, startServer, stopServer } from "./app.js";
+import { assertRunnableAccount, createInstanceContext, type InstanceContext } from "./context.js";
+import { DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
+import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
+import { checkLayout } from "./paths.js";
+import { inspectServer } from "./server-process.js";
+import { CONFIG_HEADER, deriveSettings, renderConfig } from "./settings.js";
+import { probeServer } from "./status.js";
+
+/** Tuning knobs of the manager; the defaults suit production. */
+export interface RedisManagerOptions {
+  /** Parent logger; the manager adds {component, instanceId}. Silent when absent. */
+  logger?: Logger;
+  /** How long a start may take: loading a large AOF after a crash takes a while. */
+  startTimeoutSeconds?: number;
+  /** How long SHUTDOWN (which saves the RDB) may take before the server is killed. */
+  stopTimeoutSeconds?: number;
+}
+
+/** What Redis offers beyond the lifecycle: users and root only. */
+export const REDIS_CAPABILITIES: DatastoreCapabilities = Object.freeze({ databases: false, userHosts: false, grants: false });
+
+/**
+ * Builds the manager of one Redis instance. Cheap and side-effect free: nothing is checked or
+ * touched until an operation runs. Lifecycle operations and account changes run one at a time,
+ * in call order; probe, volumeUsedBytes, listUsers and rootEnabled run alongside them.
+ */
+export function createRedisManager(layout: InstanceLayout, options: RedisManagerOptions = {}): DatastoreManager {
+  const ctx = createInstanceContext(layout, options.logger ?? pino({ level: "silent" }));
+  const { paths } = ctx;
+  const startTimeout = options.startTimeoutSeconds ?? 300;
+  const stopTimeout = options.stopTimeoutSeconds ?? 120;
+  const serial = createSerialQueue();
+  // Whether the server should be running, so probe can tell CRASHED from SHUTDOWN. In memory only:
+  // after an agent restart it is unknown until an operation sets it or a probe first sees the
+  // server up (a server found running was meant to run).
+  let wantRunning: boolean | undefined;
+  // Administrative calls carry no signal in the interface; their commands are bounded by timeouts.
+  const unbounded = new AbortController().signal;
+  const withAdmin = <T>(fn: (session: AdminSession) => Promise<T>): Promise<T> => withAdminSession(ctx, unbounded, fn);
+
+  const checkRunnable = (): void => {
+    checkLayout(layout, paths);
+    assertRunnableAccount(ctx);
+  };
+
+  const start = async (signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    checkRunnable();
+    wantRunning = true;
+    await startServer(ctx, startTimeout, signal);
+  };
+
+  const stop = async (signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    wantRunning = false;
+    await stopServer(ctx, stopTimeout, signal);
+  };
+
+  const prepare = async (spec: PrepareSpec, signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    checkPrepareSpec(spec);
+    checkRunnable();
+    const began = performance.now();
+    const config = renderConfig(deriveSettings(spec, layout, paths)); // before anything is written: throws on a bad flavor
+    let state = await dataDirState(ctx);
+    if (state === "foreign") {
+      throw new DatastorePreconditionError(`${paths.dataDir} holds files Hoard did not write; refusing to overwrite them`);
+    }
+    if (state === "interrupted") {
+      // An earlier prepare was cut short. Nobody has been given this instance yet, so it holds no
+      // user data: start over rather than trust files that may never have reached the disk.
+      ctx.logger.warn("redis data directory left by an interrupted prepare; starting over");
+      await stopServer(ctx, stopTimeout, signal);
+      await rm(paths.dataDir, { recursive: true, force: true });
+      state = "empty";
+    }
+    await ensureServerDirs(ctx);
+    const fresh = state === "empty";
+    let filesMs = 0;
+    if (fresh) {
+      // Everything the server needs is on disk before it starts, users included: no ACL round trips.
+      // Written side by side: the three fsyncs share journal commits. Any subset left by a crash reads as "interrupted".
+      await Promise.all([
+        writeAdminPassword(ctx, spec.adminPassword),
+        writeOwnedFile(paths.aclFile, renderAclFile({ name: ADMIN_USER, password: spec.adminPassword }, spec.users), ctx.switchTo),
+        writeOwnedFile(paths.configFile, config, ctx.switchTo),
+      ]);
+      filesMs = performance.now() - began;
+      wantRunning = true;
+      await startServer(ctx, startTimeout, signal);
+    } else {
+      // A repeated prepare: apply the configuration, then converge the accounts on the spec.
+      const stored = await readAdminPassword(ctx);
+      const current = stored ?? spec.adminPassword;
+      const changed = await writeOwnedFile(paths.configFile, config, ctx.switchTo);
+      filesMs = performance.now() - began;
+      wantRunning = true;
+      if (changed && (await inspectServer(paths)).kind === "alive") await stopServer(ctx, stopTimeout, signal);
+      await startServer(ctx, startTimeout, signal, current);
+      await withAdminSession(
+        ctx,
+        signal,
+        async (session) => {
+          await admin.rotateAdminPassword(session, current, spec.adminPassword, (next) => writeAdminPassword(ctx, next));
+          if (stored === undefined) await writeAdminPassword(ctx, spec.adminPassword);
+          await admin.ensureUsers(session, spec.users);
+        },
+        { password: current },
+      );
+    }
+    const startedMs = performance.now() - began;
+    await writeOwnedFile(paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString() })}\n`, ctx.switchTo);
+    ctx.logger.info(
+      { filesMs: Math.round(filesMs), startedMs: Math.round(startedMs), totalMs: Math.round(performance.now() - began), fresh, users: spec.users.length },
+      "redis prepared",
+    );
+  };
+
+  return {
+    capabilities: REDIS_CAPABILITIES,
+    isPrepared: () => exists(paths.preparedMarker),
+    prepare: (spec, signal) => serial(() => prepare(spec, signal)),
+    start: (signal) => serial(() => start(signal)),
+    stop: (signal) => serial(() => stop(signal)),
+    restart: (signal) =>
+      serial(async () => {
+        await stop(signal);
+        await start(signal);
+      }),
+    probe: async (): Promise<ServiceHealth> => {
+      const health = await probeServer(ctx, wantRunning ?? false);
+      if (wantRunning === undefined && (health.state === "HEALTHY" || health.state === "RUNNING")) wantRunning = true;
+      return health;
+    },
+    volumeUsedBytes: () => diskUsageBytes(paths.dataDir),
+
+    listDatabases: async () => admin.noDatabases(),
+    createDatabase: async () => admin.noDatabases(),
+    deleteDatabase: async () => admin.noDatabases(),
+    grantAccess: async () => admin.noGrants(),
+    revokeAccess: async () => admin.noGrants(),
+    listUsers: () => withAdmin((session) => admin.listUsers(session)),
+    createUser: (spec) => serial(() => withAdmin((session) => admin.createUser(session, spec))),
+    deleteUser: (name, host) => serial(() => withAdmin((session) => admin.deleteUser(session, name, host))),
+    updateUser: (name, host, changes) => serial(() => withAdmin((session) => admin.updateUser(session, name, host, changes))),
+    enableRoot: (password) => serial(() => withAdmin((session) => admin.enableRoot(session, password))),
+    rootEnabled: () => withAdmin((session) => admin.rootEnabled(session)),
+    disableRoot: () => serial(() => withAdmin((session) => admin.disableRoot(session))),
+  };
+}
+
+/**
+ * Throws DatastoreSpecError for anything Redis cannot take: databases (it has none), bad user
+ * names, passwords or hosts, a user twice. The flavor is checked when the settings are derived.
+ */
+export function checkPrepareSpec(spec: PrepareSpec): void {
+  if (spec.databases.length > 0) throw new DatastoreSpecError(`${admin.NO_DATABASES}; the spec must not list any`);
+  const problem = checkPassword(spec.adminPassword);
+  if (problem) throw new DatastoreSpecError(`adminPassword: ${problem}`);
+  const seen = new Set<string>();
+  for (const user of spec.users) {
+    admin.checkUserSpec(user);
+    if (seen.has(user.name)) throw new DatastoreSpecError(`user ${JSON.stringify(user.name)} is listed twice`);
+    seen.add(user.name);
+  }
+}
+
+/** The files an interrupted prepare may leave before its redis.conf: the agent's secret, the ACL file, temp files. */
+function isPrepareLeftover(name: string, ctx: InstanceContext): boolean {
+  return [ctx.paths.adminSecret, ctx.paths.aclFile, ctx.paths.configFile].some((path) => basename(path) === name) || name.endsWith(".tmp");
+}
+
+/** prepared: marker present; empty: nothing there yet; interrupted: a prepare of ours stopped half-way; foreign: someone else's files. */
+async function dataDirState(ctx: InstanceContext): Promise<"prepared" | "empty" | "interrupted" | "foreign"> {
+  const { paths } = ctx;
+  if (await exists(paths.preparedMarker)) return "prepared";
+  const entries = await readdir(paths.dataDir).catch(() => []);
+  if (entries.length === 0) return "empty";
+  if (entries.every((name) => isPrepareLeftover(name, ctx))) return "interrupted";
+  const config = await readFile(paths.configFile, "utf8").catch(() => "");
+  return config.startsWith(`${CONFIG_HEADER}\n`) ? "interrupted" : "foreign";
+}
+
+/** Runs tasks one after another in call order, whatever each one's outcome. */
+function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => {});
+    return run;
+  };
+}

@@ -1,0 +1,21 @@
+// `hoard-manage`: the operators' CLI (admin tokens only): datastores and their versions, flavors,
+// projects and tokens. Same connection, output and error rules as `hoard`; manage-main.ts binds
+// runHoardManage to `process`.
+import { registerManageAccessCommands } from "./commands/manage-access.js";
+import { registerManageCatalogCommands } from "./commands/manage-catalog.js";
+import type { HoardIo } from "./context.js";
+import { runProgram, type ProgramSpec } from "./program.js";
+
+const hoardManage: ProgramSpec = {
+  name: "hoard-manage",
+  description: "Hoard operator tools: datastores, versions, flavors, projects and tokens (admin token required)",
+  register(program, ctx) {
+    registerManageCatalogCommands(program, ctx);
+    registerManageAccessCommands(program, ctx);
+  },
+};
+
+/** Runs `hoard-manage <argv...>` (argv without node and script) and resolves with the exit code. */
+export function runHoardManage(argv: readonly string[], io: HoardIo): Promise<number> {
+  return runProgram(hoardManage, argv, io);
+}

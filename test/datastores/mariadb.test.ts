@@ -1,0 +1,451 @@
+// The MariaDB manager against the real MariaDB 10.11 binaries: instances on their own loopback
+// addresses under a temp dir, checked the way a database user would see them, through the
+// `mariadb` command-line client over TCP.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DatastoreConflictError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../../agent/src/datastores/errors.js";
+import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
+import { createMariadbManager } from "../../agent/src/datastores/mariadb/index.js";
+import type { AdminAuth } from "../../agent/src/datastores/mysql/index.js";
+
+const BIN_DIR = process.env.HOARD_MARIADB_BIN_DIR ?? "/usr/sbin";
+const CLIENT = "/usr/bin/mariadb";
+const never = new AbortController().signal;
+/** Wrong password (1045), or no account matching at all (1698). */
+const LOGIN_REFUSED = /ERROR (1045|1698) \(28000\)/;
+
+/** As root, servers run as the hoard system account when there is one, else as mysql. */
+function serverAccount(): InstanceLayout["runAs"] {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const user of ["hoard", "mysql"]) {
+    try {
+      const id = (flag: string): number => Number(execFileSync("id", [flag, user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+      return { uid: id("-u"), gid: id("-g"), user };
+    } catch {
+      // no such account
+    }
+  }
+  throw new Error("neither a hoard nor a mysql account exists");
+}
+
+const usedHosts = new Set<string>();
+/** A loopback address of its own, and 3306 on it when free (else any free port). */
+async function freeAddress(): Promise<{ host: string; port: number }> {
+  let host: string;
+  do host = `127.0.0.${100 + Math.floor(Math.random() * 151)}`;
+  while (usedHosts.has(host));
+  usedHosts.add(host);
+  for (const port of [3306, 0]) {
+    const found = await new Promise<number | undefined>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(undefined));
+      server.listen({ host, port }, () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
+      });
+    });
+    if (found) return { host, port: found };
+  }
+  throw new Error(`no free port on ${host}`);
+}
+
+interface ClientResult {
+  ok: boolean;
+  out: string;
+  err: string;
+}
+
+/** Runs `sql` as `user` over TCP with the command-line client; the password goes in MYSQL_PWD, not argv. */
+function query(layout: InstanceLayout, user: string, password: string, sql: string, database?: string): Promise<ClientResult> {
+  const args = ["--no-defaults", "--protocol=TCP", `--host=${layout.host}`, `--port=${layout.port}`, `--user=${user}`, "--batch", "--skip-column-names", "--connect-timeout=5"];
+  if (database) args.push(`--database=${database}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(CLIENT, args, { env: { PATH: "/usr/bin:/bin", MYSQL_PWD: password }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ ok: code === 0, out: out.trim(), err: err.trim() }));
+    child.stdin.end(sql);
+  });
+}
+
+/** `query` that must succeed; returns its output. */
+async function ok(layout: InstanceLayout, user: string, password: string, sql: string, database?: string): Promise<string> {
+  const result = await query(layout, user, password, sql, database);
+  if (!result.ok) throw new Error(`${user}: ${result.err}`);
+  return result.out;
+}
+
+async function serverPid(layout: InstanceLayout): Promise<number> {
+  return Number((await readFile(join(layout.runDir, "mysqld.pid"), "utf8")).trim());
+}
+
+async function eventually<T>(fn: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)] ?? NaN);
+}
+
+describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("mariadb manager", { timeout: 120_000 }, () => {
+  let home: string;
+  const managers: DatastoreManager[] = [];
+  const runAs = serverAccount();
+  const timings: Record<string, number | number[]> = {};
+
+  async function makeLayout(id: string): Promise<InstanceLayout> {
+    const root = join(home, "i", id);
+    const { host, port } = await freeAddress();
+    return {
+      instanceId: id,
+      root,
+      dataDir: join(root, "volume", "data"),
+      runDir: join(home, "r", id), // short: the socket path must stay within 107 bytes
+      logDir: join(root, "log"),
+      host,
+      port,
+      runAs,
+      binDir: BIN_DIR,
+      cacheDir: join(home, "cache"),
+    };
+  }
+
+  function manage(layout: InstanceLayout, adminAuth?: AdminAuth): DatastoreManager {
+    const manager = createMariadbManager(layout, { startTimeoutSeconds: 60, stopTimeoutSeconds: 30, ...(adminAuth ? { adminAuth } : {}) });
+    managers.push(manager);
+    return manager;
+  }
+
+  const alicePassword = "s3cret 'quoted' \\ \"pass\" ä";
+  const spec: PrepareSpec = {
+    ramMb: 512,
+    vcpus: 2,
+    databases: [{ name: "shop" }],
+    users: [{ name: "alice", password: alicePassword, databases: ["shop"] }],
+    adminPassword: "admin-Secret-1 'x' \\ \"y\"",
+  };
+
+  let layout: InstanceLayout;
+  let manager: DatastoreManager;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "hoard-mdb-"));
+    await chmod(home, 0o755); // the server account must be able to walk into it
+    layout = await makeLayout("a");
+    manager = manage(layout);
+  });
+
+  afterAll(async () => {
+    for (const m of managers) await m.stop(never).catch(() => {});
+    if (home) await rm(home, { recursive: true, force: true });
+    console.log("mariadb timings (ms)", JSON.stringify(timings));
+  }, 120_000);
+
+  it("prepares a server whose user reaches its database over TCP", async () => {
+    expect(await manager.isPrepared()).toBe(false);
+    expect(await manager.probe()).toEqual({ state: "SHUTDOWN" });
+    const began = performance.now();
+    await manager.prepare(spec, never);
+    const out = await ok(layout, "alice", alicePassword, "SELECT CURRENT_USER(), DATABASE()", "shop");
+    timings.coldTemplate = Math.round(performance.now() - began);
+    expect(out).toBe("alice@%\tshop");
+    expect(await manager.isPrepared()).toBe(true);
+    expect(await manager.probe()).toEqual({ state: "HEALTHY" });
+  });
+
+  it("refuses a wrong password, and root over TCP", async () => {
+    const wrong = await query(layout, "alice", "wrong-password", "SELECT 1");
+    expect(wrong.ok).toBe(false);
+    expect(wrong.err).toMatch(/ERROR 1045 .*Access denied for user 'alice'/);
+    expect((await query(layout, "root", "", "SELECT 1")).err).toMatch(/ERROR (1045|1698) .*Access denied for user 'root'/);
+  });
+
+  it("sizes memory from ramMb and lets the user work in its database", async () => {
+    const vars = await ok(layout, "alice", alicePassword, "SHOW VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'innodb_log_file_size', 'character_set_server', 'skip_name_resolve', 'slow_query_log')");
+    expect(Object.fromEntries(vars.split("\n").map((line) => line.split("\t")))).toEqual({
+      innodb_buffer_pool_size: String(256 * 1024 * 1024),
+      innodb_log_file_size: String(64 * 1024 * 1024),
+      max_connections: "50",
+      character_set_server: "utf8mb4",
+      skip_name_resolve: "ON",
+      slow_query_log: "OFF",
+    });
+    await ok(layout, "alice", alicePassword, "CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(40)); INSERT INTO orders VALUES (1, 'kettle');", "shop");
+    expect(await manager.volumeUsedBytes()).toBeGreaterThan(10 * 1024 * 1024);
+    const cnf = await stat(join(layout.root, "volume", "my.cnf"));
+    expect(cnf.mode & 0o777).toBe(0o644);
+  });
+
+  it("administers databases and users end to end", async () => {
+    await manager.createDatabase({ name: "reports", characterSet: "utf8mb4", collation: "utf8mb4_unicode_ci" });
+    await manager.createDatabase({ name: "legacy", characterSet: "utf8", collation: "utf8_general_ci" });
+    expect(await manager.listDatabases()).toEqual([
+      { name: "legacy", characterSet: "utf8mb3", collation: "utf8mb3_general_ci" },
+      { name: "reports", characterSet: "utf8mb4", collation: "utf8mb4_unicode_ci" },
+      { name: "shop", characterSet: "utf8mb4", collation: "utf8mb4_general_ci" },
+    ]);
+
+    await manager.createUser({ name: "bob", host: "", password: "bob-password-1", databases: ["reports"] });
+    expect(await ok(layout, "bob", "bob-password-1", "SELECT DATABASE()", "reports")).toBe("reports");
+    expect(await manager.listUsers()).toEqual([
+      { name: "alice", host: "%", databases: ["shop"] },
+      { name: "bob", host: "%", databases: ["reports"] },
+    ]);
+
+    await manager.revokeAccess("bob", "", "reports");
+    expect((await query(layout, "bob", "bob-password-1", "SELECT 1", "reports")).err).toMatch(/ERROR 1044 .*Access denied for user 'bob'@'%' to database 'reports'/);
+    await manager.revokeAccess("bob", "%", "reports"); // nothing left to revoke: a no-op
+
+    await manager.grantAccess("bob", "%", ["reports", "shop"]);
+    expect(await ok(layout, "bob", "bob-password-1", "SELECT COUNT(*) FROM shop.orders", "reports")).toBe("1");
+
+    await manager.updateUser("bob", "", { newName: "carol", password: "carol-password-1" });
+    expect((await query(layout, "bob", "bob-password-1", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+    expect(await ok(layout, "carol", "carol-password-1", "SELECT DATABASE()", "shop")).toBe("shop");
+    expect((await manager.listUsers()).find((u) => u.name === "carol")).toEqual({ name: "carol", host: "%", databases: ["reports", "shop"] });
+
+    await manager.updateUser("carol", "%", { newHost: "127.0.0.%" });
+    expect(await ok(layout, "carol", "carol-password-1", "SELECT CURRENT_USER()")).toBe("carol@127.0.0.%");
+
+    await manager.deleteUser("carol", "127.0.0.%");
+    expect((await query(layout, "carol", "carol-password-1", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+
+    await manager.deleteDatabase("legacy");
+    expect((await manager.listDatabases()).map((d) => d.name)).toEqual(["reports", "shop"]);
+  });
+
+  it("grants exactly the named database: '_' in a name is no wildcard", async () => {
+    await manager.createDatabase({ name: "team_a" });
+    await manager.createDatabase({ name: "teamxa" });
+    await manager.createUser({ name: "tess", password: "tess-password", databases: ["team_a"] });
+    expect(await ok(layout, "tess", "tess-password", "SELECT DATABASE()", "team_a")).toBe("team_a");
+    expect((await query(layout, "tess", "tess-password", "SELECT 1", "teamxa")).err).toMatch(/ERROR 1044/);
+    expect((await manager.listUsers()).find((u) => u.name === "tess")?.databases).toEqual(["team_a"]);
+    await manager.deleteDatabase("team_a"); // takes the grant with it
+    expect((await manager.listUsers()).find((u) => u.name === "tess")?.databases).toEqual([]);
+    await manager.deleteUser("tess", "");
+    await manager.deleteDatabase("teamxa");
+  });
+
+  it("answers bad requests with typed errors and changes nothing", async () => {
+    await expect(manager.createUser({ name: "alice", password: "another-pass", databases: [] })).rejects.toBeInstanceOf(DatastoreConflictError);
+    await expect(manager.createDatabase({ name: "shop" })).rejects.toBeInstanceOf(DatastoreConflictError);
+
+    await manager.createUser({ name: "dave", password: "dave-password", databases: [] });
+    await expect(manager.grantAccess("dave", "", ["reports", "nope"])).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    expect((await manager.listUsers()).find((u) => u.name === "dave")?.databases).toEqual([]);
+    expect((await query(layout, "dave", "dave-password", "SELECT 1", "reports")).err).toMatch(/ERROR 1044/);
+
+    await expect(manager.createUser({ name: "erin", password: "erin-password", databases: ["nope"] })).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    expect((await manager.listUsers()).map((u) => u.name)).not.toContain("erin");
+
+    await expect(manager.updateUser("dave", "", { newName: "alice" })).rejects.toBeInstanceOf(DatastoreConflictError);
+    await expect(manager.deleteUser("nobody", "")).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    await expect(manager.updateUser("nobody", "", { password: "whatever-1" })).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    await expect(manager.revokeAccess("dave", "", "nope")).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    await expect(manager.revokeAccess("nobody", "", "shop")).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    await expect(manager.deleteDatabase("nope")).rejects.toBeInstanceOf(DatastoreNotFoundError);
+
+    await expect(manager.createUser({ name: "root", password: "root-password", databases: [] })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createUser({ name: "hoard_x", password: "some-password", databases: [] })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createUser({ name: "x`y", password: "some-password", databases: [] })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createUser({ name: "frank", host: "a'b", password: "some-password", databases: [] })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createUser({ name: "frank", password: "short", databases: [] })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.deleteUser("mariadb.sys", "localhost")).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createDatabase({ name: "mysql" })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.deleteDatabase("information_schema")).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createDatabase({ name: "x1", characterSet: "klingon" })).rejects.toThrow(/character set klingon is not known/);
+    await expect(manager.createDatabase({ name: "x1", characterSet: "latin1", collation: "utf8mb4_bin" })).rejects.toBeInstanceOf(DatastoreSpecError);
+    await expect(manager.createDatabase({ name: "x1", collation: "nope_ci" })).rejects.toBeInstanceOf(DatastoreSpecError);
+    expect((await manager.listDatabases()).map((d) => d.name)).toEqual(["reports", "shop"]);
+    await manager.deleteUser("dave", "");
+  });
+
+  it("enables and disables root", async () => {
+    expect(await manager.rootEnabled()).toBe(false);
+    const rootPassword = "r00t-Password 'q'";
+    expect(await manager.enableRoot(rootPassword)).toEqual({ name: "root", password: rootPassword });
+    expect(await manager.rootEnabled()).toBe(true);
+    await ok(layout, "root", rootPassword, "CREATE DATABASE rootmade; GRANT SELECT ON shop.* TO alice@'%';");
+    expect((await manager.listDatabases()).map((d) => d.name)).toContain("rootmade");
+    expect((await manager.listUsers()).map((u) => u.name)).toEqual(["alice"]);
+
+    const again = "another-R00t-password";
+    await manager.enableRoot(again); // resets the password
+    expect((await query(layout, "root", rootPassword, "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+    await ok(layout, "root", again, "SELECT 1");
+
+    await manager.disableRoot();
+    expect(await manager.rootEnabled()).toBe(false);
+    expect((await query(layout, "root", again, "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+    await manager.disableRoot(); // no-op
+    expect(await manager.probe()).toEqual({ state: "HEALTHY" }); // root@localhost still serves the agent
+  });
+
+  it("keeps passwords out of the server's logs, even with the general log on", async () => {
+    await manager.enableRoot("temp-Root-pass");
+    await ok(layout, "root", "temp-Root-pass", "SET GLOBAL general_log = ON");
+    await manager.createUser({ name: "gina", password: "gina-Secret-77", databases: ["shop"] });
+    await manager.updateUser("gina", "", { password: "gina-Secret-88" });
+    await ok(layout, "root", "temp-Root-pass", "SET GLOBAL general_log = OFF");
+    await manager.disableRoot();
+    await manager.deleteUser("gina", "");
+    const logs = await Promise.all(["error.log", "general.log", "startup.log"].map((f) => readFile(join(layout.logDir, f), "utf8").catch(() => "")));
+    const all = logs.join("\n");
+    expect(all).toContain("SET GLOBAL general_log"); // the general log did record the root session
+    for (const secret of ["gina-Secret-77", "gina-Secret-88", "temp-Root-pass", alicePassword, spec.adminPassword]) expect(all).not.toContain(secret);
+  });
+
+  it("reports CRASHED after kill -9 and start() brings the data back", async () => {
+    const pid = await serverPid(layout);
+    process.kill(pid, "SIGKILL");
+    const crashed = await eventually(() => manager.probe(), (h) => h.state === "CRASHED");
+    expect(crashed.state).toBe("CRASHED");
+
+    await manager.start(never);
+    expect(await manager.probe()).toEqual({ state: "HEALTHY" });
+    expect(await ok(layout, "alice", alicePassword, "SELECT item FROM orders", "shop")).toBe("kettle");
+  });
+
+  it("start() on a running server changes nothing", async () => {
+    const pid = await serverPid(layout);
+    await manager.start(never);
+    expect(await serverPid(layout)).toBe(pid);
+  });
+
+  it("stop() makes the probe say SHUTDOWN and the port refuse connections", async () => {
+    await manager.stop(never);
+    expect(await manager.probe()).toEqual({ state: "SHUTDOWN" });
+    expect((await query(layout, "alice", alicePassword, "SELECT 1")).err).toMatch(/ERROR 200[23]/);
+    await expect(manager.listUsers()).rejects.toBeInstanceOf(DatastorePreconditionError);
+    await manager.stop(never); // and again: a no-op
+  });
+
+  it("a repeated prepare converges: server up, data kept, passwords reset", async () => {
+    const again: PrepareSpec = {
+      ...spec,
+      databases: [...spec.databases, { name: "extra", characterSet: "latin1" }],
+      users: [{ ...spec.users[0]!, password: "new-password", databases: ["shop", "extra"] }],
+    };
+    await manager.prepare(again, never);
+    await manager.prepare(again, never);
+    expect(await ok(layout, "alice", "new-password", "SELECT item FROM orders", "shop")).toBe("kettle");
+    expect(await ok(layout, "alice", "new-password", "SELECT DATABASE()", "extra")).toBe("extra");
+    expect((await query(layout, "alice", alicePassword, "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+    expect((await manager.listDatabases()).map((d) => d.name)).toEqual(["extra", "reports", "rootmade", "shop"]);
+  });
+
+  it("a fresh manager (agent restart) adopts the running server and restarts it", async () => {
+    const restarted = manage(layout);
+    expect(await restarted.probe()).toEqual({ state: "HEALTHY" });
+    const pid = await serverPid(layout);
+    await restarted.restart(never);
+    expect(await serverPid(layout)).not.toBe(pid);
+    expect(await restarted.probe()).toEqual({ state: "HEALTHY" });
+  });
+
+  it("works with a password-authenticated admin login (agents not running as root)", async () => {
+    const pwLayout = await makeLayout("p");
+    const pw = manage(pwLayout, "password");
+    await pw.prepare(spec, never);
+    const cnf = await stat(join(pwLayout.runDir, "hoard-admin.cnf"));
+    expect(cnf.mode & 0o777).toBe(0o600);
+    expect(existsSync(join(pwLayout.runDir, "hoard-init.sql"))).toBe(false);
+    expect(await pw.probe()).toEqual({ state: "HEALTHY" });
+    await pw.createDatabase({ name: "more" });
+    await pw.grantAccess("alice", "", ["more"]);
+    expect(await ok(pwLayout, "alice", alicePassword, "SELECT DATABASE()", "more")).toBe("more");
+    await pw.restart(never);
+    expect(await pw.probe()).toEqual({ state: "HEALTHY" });
+    await pw.stop(never);
+  });
+
+  // Timings are printed for the record only; speed is judged by benchmarks, never by a test.
+  it("prepares more instances from the warm template, and by hand for comparison", async () => {
+    const warm: number[] = [];
+    const byHand: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const warmLayout = await makeLayout(`w${i}`);
+      const m = manage(warmLayout);
+      const began = performance.now();
+      await m.prepare(spec, never);
+      await ok(warmLayout, "alice", alicePassword, "SELECT 1", "shop");
+      warm.push(performance.now() - began);
+      await m.stop(never);
+      byHand.push(await installDbAndStart(home, `h${i}`, runAs));
+    }
+    timings.warmTemplate = warm.map(Math.round);
+    timings.warmTemplateMedian = median(warm);
+    timings.installDbByHand = byHand.map(Math.round);
+    timings.installDbByHandMedian = median(byHand);
+  });
+
+  it("says why a server could not start", async () => {
+    const busy = await makeLayout("busy");
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: busy.host, port: busy.port }, resolve));
+    try {
+      await expect(manage(busy).prepare(spec, never)).rejects.toThrow(/exited while starting.*Bind on TCP\/IP port.*Address already in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("refuses a layout whose socket path is too long, and an aborted start", async () => {
+    const long = { ...(await makeLayout("c")), runDir: join(home, "r".repeat(100)) };
+    await expect(manage(long).prepare(spec, never)).rejects.toThrow(/unix socket path .* over the 107-byte limit/);
+    await expect(manager.start(AbortSignal.abort())).rejects.toThrow(/abort/i);
+  });
+});
+
+/** The baseline: mariadb-install-db, mariadbd, and a first query over the socket, by hand. */
+async function installDbAndStart(home: string, id: string, runAs: InstanceLayout["runAs"]): Promise<number> {
+  const { host, port } = await freeAddress();
+  const dataDir = join(home, "baseline", id);
+  const runDir = join(home, "r", id);
+  await mkdir(join(home, "baseline"), { recursive: true, mode: 0o755 });
+  await mkdir(dataDir, { mode: 0o700 });
+  await mkdir(runDir, { mode: 0o700 });
+  if (runAs) execFileSync("chown", [`${runAs.uid}:${runAs.gid}`, dataDir, runDir]);
+  const as = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
+  const socket = join(runDir, "s.sock");
+  const began = performance.now();
+  execFileSync("/usr/bin/mariadb-install-db", ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=socket", "--skip-test-db"], {
+    ...as,
+    cwd: "/",
+    stdio: "ignore",
+  });
+  const server = spawn(join(BIN_DIR, "mariadbd"), ["--no-defaults", `--datadir=${dataDir}`, `--socket=${socket}`, `--bind-address=${host}`, `--port=${port}`, `--pid-file=${join(runDir, "p.pid")}`], {
+    ...as,
+    cwd: "/",
+    stdio: "ignore",
+  });
+  try {
+    for (;;) {
+      try {
+        execFileSync(CLIENT, ["--no-defaults", `--socket=${socket}`, "--user=root", "-e", "SELECT 1"], { stdio: "ignore" });
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    return performance.now() - began;
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("exit", resolve));
+  }
+}
