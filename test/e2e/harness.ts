@@ -204,3 +204,17 @@ export function processesMentioning(needle: string): number[] {
   }
   return pids;
 }
+
+/** Log files under `home` (control plane, agents, database servers) that contain `secret`. */
+export function logsContaining(home: string, secret: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.log(\.\d+)?$/.test(entry.name) && fs.readFileSync(full, "utf8").includes(secret)) found.push(full);
+    }
+  };
+  walk(home);
+  return found;
+}

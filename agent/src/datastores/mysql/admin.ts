@@ -2,11 +2,11 @@
 // socket). Each operation reads the catalog first and refuses with NotFound or Conflict before it
 // changes anything; the engine's own error numbers back that up against concurrent changes.
 // Passwords only ever travel as the flavor's hash, and are blanked out of any error.
+import { DatastoreConflictError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
 import type { DatabaseInfo, DatabaseSpec, DatastoreAdmin, PrepareSpec, RootCredentials, UserChanges, UserInfo, UserSpec } from "../manager.js";
 import { findAccount, grantsOf, hasDatabase, isUserDatabase, readCatalog, type AccountRef, type Catalog } from "./catalog.js";
 import { runSql, SqlError } from "./client.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreConflictError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
 import * as q from "./queries.js";
 import { specChecks } from "./spec-checks.js";
 

@@ -8,7 +8,7 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { DatastorePreconditionError } from "./errors.js";
+import { DatastorePreconditionError } from "../errors.js";
 
 /** File names a flavor's programs may have, preferred name first (e.g. mariadbd, then mysqld). */
 export interface ToolNames {

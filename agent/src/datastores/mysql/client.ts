@@ -2,8 +2,8 @@
 // goes through stdin and the admin password (password mode) through a 0600 option file, so neither
 // is ever in argv; the client prints no failing statement (--skip-print-query-on-error), and
 // secrets are blanked out of whatever the server answers. Replaceable by a driver later (mysql2).
+import { DatastoreEngineError } from "../errors.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError } from "./errors.js";
 import { outputTail, spawnCapture } from "./exec.js";
 
 /** How one batch of SQL runs. */

@@ -2,10 +2,11 @@
 // directory) and, when the agent logs in by password, the admin client option file and the
 // one-shot init file that gives a fresh copy the admin password.
 import { rm } from "node:fs/promises";
+import { ensureParent } from "../common/host-fs.js";
 import type { PrepareSpec } from "../manager.js";
 import { renderAdminOptionFile } from "./client.js";
 import type { InstanceContext } from "./context.js";
-import { ensureParent, writeOwnedFile } from "./host-fs.js";
+import { writeOwnedFile } from "./owned-file.js";
 import { deriveLogSettings, deriveMemorySettings, deriveServerSettings, renderOptionFile } from "./settings.js";
 
 /** The whole option file of an instance: shared settings, then the flavor's own. */

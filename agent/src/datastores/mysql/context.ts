@@ -2,10 +2,10 @@
 // the layout and its paths, the flavor, the account the server runs as, how the agent
 // authenticates as the administrator, and the logger.
 import type { Logger } from "pino";
+import { agentUid, serverAccount, type Account } from "../common/account.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { agentUid, serverAccount, type Account } from "./account.js";
 import { locateBinaries, type Binaries } from "./binaries.js";
-import { DatastorePreconditionError } from "./errors.js";
 import type { MysqlFlavor } from "./flavor.js";
 import { resolvePaths, type MysqlPaths } from "./paths.js";
 

@@ -2,8 +2,9 @@
 // capture, a timeout and abort support, so callers only deal with "it worked" or a DatastoreEngineError.
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
-import type { Account } from "./account.js";
-import { DatastoreEngineError } from "./errors.js";
+import type { Account } from "../common/account.js";
+import { CHILD_ENV } from "../common/child-env.js";
+import { DatastoreEngineError } from "../errors.js";
 
 const MAX_CAPTURE = 256 * 1024;
 
@@ -32,8 +33,8 @@ export interface RunResult {
  * secrets), a UTF-8 locale, and no client history file.
  */
 export const TOOL_ENV: Readonly<Record<string, string>> = Object.freeze({
+  ...CHILD_ENV,
   PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
-  LANG: "C.UTF-8",
   MYSQL_HISTFILE: "/dev/null",
 });
 

@@ -1,7 +1,7 @@
 // What differs between MySQL-family engines (MariaDB now, MySQL later), as one object each engine
 // supplies: program names, how a data directory is born, password and admin-auth SQL, system
 // accounts and engine-only settings. Everything else in mysql/ is shared.
-import type { Account } from "./account.js";
+import type { Account } from "../common/account.js";
 import type { Binaries, ToolNames } from "./binaries.js";
 import type { Settings } from "./settings.js";
 

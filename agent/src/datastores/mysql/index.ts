@@ -19,4 +19,4 @@ export { candidateDirs, type Binaries, type ToolNames } from "./binaries.js";
 export { runCommand } from "./exec.js";
 export { nativePasswordHash } from "./native-password.js";
 export { text } from "./sql.js";
-export { MAX_SOCKET_PATH_BYTES } from "./paths.js";
+export { MAX_SOCKET_PATH_BYTES } from "../common/layout-checks.js";

@@ -2,13 +2,15 @@
 // probe modules into the operations the agent's RPC handlers call. The engine supplies its flavor.
 import { rm } from "node:fs/promises";
 import { pino, type Logger } from "pino";
+import { diskUsageBytes, exists } from "../common/host-fs.js";
+import { createSerialQueue } from "../common/serial-queue.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
 import { createAdmin, ensureDatabasesAndUsers } from "./admin.js";
 import { removeInitFile, writeAdminCredentials, writeOptionFile } from "./config-file.js";
 import { assertRunnableAccount, createInstanceContext, type AdminAuth } from "./context.js";
-import { DatastorePreconditionError } from "./errors.js";
 import type { MysqlFlavor } from "./flavor.js";
-import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
+import { writeOwnedFile } from "./owned-file.js";
 import { checkLayout } from "./paths.js";
 import { inspectServer } from "./pid-file.js";
 import { ensureServerDirs, startServer, stopServer } from "./server.js";
@@ -138,15 +140,5 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
       return health;
     },
     volumeUsedBytes: () => diskUsageBytes(paths.dataDir),
-  };
-}
-
-/** Runs tasks one after another in call order, whatever each one's outcome. */
-function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (task) => {
-    const run = tail.then(task, task);
-    tail = run.catch(() => {});
-    return run;
   };
 }

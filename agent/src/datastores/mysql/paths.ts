@@ -1,11 +1,9 @@
 // Every file name a MySQL-family manager derives from an instance layout, computed in one place so
 // the process, config, probe and template code never disagree about where things are.
 import { dirname, join } from "node:path";
+import { checkLayoutDirs, checkPort, checkSocketPath } from "../common/layout-checks.js";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
-
-/** sun_path holds 108 bytes including the NUL; the server cannot bind a longer socket path. */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Paths of one instance; see resolvePaths. */
 export interface MysqlPaths {
@@ -60,28 +58,13 @@ export function resolvePaths(layout: InstanceLayout): MysqlPaths {
  * sun_path limit, relative directories, characters an option file cannot hold, a bad port or host.
  */
 export function checkLayout(layout: InstanceLayout, paths: MysqlPaths): void {
-  const bytes = Buffer.byteLength(paths.socketPath);
-  if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new DatastoreSpecError(
-      `unix socket path ${paths.socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit: use a shorter runDir`,
-    );
-  }
-  for (const [field, dir] of Object.entries({
-    dataDir: layout.dataDir,
-    runDir: layout.runDir,
-    logDir: layout.logDir,
-    binDir: layout.binDir,
-    cacheDir: layout.cacheDir,
-  })) {
-    if (!dir.startsWith("/")) throw new DatastoreSpecError(`layout.${field} must be an absolute path`);
-    if (/[\0\n\r"'\\]/.test(dir)) throw new DatastoreSpecError(`layout.${field} contains a character an option file cannot take`);
-  }
+  checkSocketPath(paths.socketPath);
+  const { dataDir, runDir, logDir, binDir, cacheDir } = layout;
+  checkLayoutDirs({ dataDir, runDir, logDir, binDir, cacheDir }, /[\0\n\r"'\\]/, "a character an option file cannot take");
   if (layout.dataDir === "/" || dirname(layout.dataDir) === "/") {
     throw new DatastoreSpecError("layout.dataDir must be at least two levels deep (my.cnf goes beside it)");
   }
-  if (!Number.isInteger(layout.port) || layout.port < 1 || layout.port > 65535) {
-    throw new DatastoreSpecError(`layout.port ${layout.port} is not a TCP port`);
-  }
+  checkPort(layout.port);
   if (!/^[0-9A-Za-z.:*_-]+$/.test(layout.host)) {
     throw new DatastoreSpecError(`layout.host ${JSON.stringify(layout.host)} is not an address the server can listen on`);
   }

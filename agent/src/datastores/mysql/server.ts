@@ -3,20 +3,21 @@
 // keep serving), stopped with SIGTERM (a normal shutdown) and, past the timeout, SIGKILL.
 // The agent supervises; there is no mysqld_safe restarting a crashed server behind its back.
 import { spawn, type ChildProcess } from "node:child_process";
-import { open, stat, truncate } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { assertReachable, ensureOwnedDir, exists, fileSize } from "../common/host-fs.js";
+import { readTail, rotateIfLarger, trimStartupLog } from "../common/log-files.js";
+import { isServerOf } from "../common/server-process.js";
+import { DatastoreEngineError } from "../errors.js";
 import { runSql, SqlError } from "./client.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError } from "./errors.js";
 import { TOOL_ENV } from "./exec.js";
-import { assertReachable, ensureOwnedDir, exists, readTail, rotateIfLarger } from "./host-fs.js";
-import { clearStaleFiles, findServerProcesses, inspectServer, isServerOf } from "./pid-file.js";
+import { clearStaleFiles, findServerProcesses, inspectServer } from "./pid-file.js";
 import { SELECT_ONE } from "./queries.js";
 import { assertInitialised } from "./template.js";
 
 const READY_POLL_MS = 10;
 const KILL_WAIT_MS = 10_000;
-const MAX_STARTUP_LOG_BYTES = 1024 * 1024;
 /** The error, slow and general logs are renamed to <name>.1 at a start once they pass this. */
 export const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
@@ -186,14 +187,7 @@ async function rotateLogs(ctx: InstanceContext): Promise<void> {
   for (const path of [paths.errorLog, paths.slowLog, paths.generalLog]) {
     if (await rotateIfLarger(path, MAX_LOG_BYTES)) ctx.logger.info({ path }, "log rotated");
   }
-  if ((await fileSize(paths.startupLog)) > MAX_STARTUP_LOG_BYTES) await truncate(paths.startupLog, 0);
-}
-
-function fileSize(path: string): Promise<number> {
-  return stat(path).then(
-    (info) => info.size,
-    () => 0,
-  );
+  await trimStartupLog(paths.startupLog);
 }
 
 /**

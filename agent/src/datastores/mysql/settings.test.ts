@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 import { parseClientError, parseRows, renderAdminOptionFile } from "./client.js";
-import { DatastoreSpecError } from "./errors.js";
 import { nativePasswordHash } from "./native-password.js";
 import { resolvePaths } from "./paths.js";
 import { deriveLogSettings, deriveMemorySettings, deriveServerSettings, renderOptionFile } from "./settings.js";

@@ -1,8 +1,8 @@
 // The server settings Hoard derives from a flavor (RAM, vCPUs) and an instance layout, for every
 // MySQL-family engine, and their rendering as an option file. Pure, so the sizing rules can be
 // table-tested and reviewed without a server. Engine-only settings come from the flavor.
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
 import type { MysqlPaths } from "./paths.js";
 
 /** Below this the buffer pool would fall under 128 MiB and connections under 20. */

@@ -1,8 +1,8 @@
 // Name, host and password checks before anything reaches SQL: the shared rules of
 // services/platform/datastore-names.ts for the flavor's engine, turned into DatastoreSpecError.
 import { checkDatabaseName, checkPassword, checkUserHost, checkUserName } from "../../../../services/platform/datastore-names.js";
+import { DatastoreSpecError } from "../errors.js";
 import type { PrepareSpec } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
 import { checkFlavor } from "./settings.js";
 import { charsetName } from "./sql.js";
 

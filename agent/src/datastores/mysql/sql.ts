@@ -1,6 +1,6 @@
 // Quoting for the SQL the agent writes. Names reach here validated (datastore-names.ts), but every
 // name is still quoted so that no value can end a token early, whatever the server's sql_mode.
-import { DatastoreSpecError } from "./errors.js";
+import { DatastoreSpecError } from "../errors.js";
 
 /** A backtick-quoted identifier (database, user or host part of an account). */
 export function ident(name: string): string {

@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { assertReachable, ensureOwnedDir, ensureParent, exists } from "../common/host-fs.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { InstanceContext } from "./context.js";
-import { DatastorePreconditionError } from "./errors.js";
 import { runCommand } from "./exec.js";
-import { assertReachable, ensureOwnedDir, ensureParent, exists } from "./host-fs.js";
 
 /** Bumped when the template recipe changes in a way the flavor's templateRecipe does not show. */
 const RECIPE_VERSION = "1";

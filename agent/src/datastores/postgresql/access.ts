@@ -4,10 +4,10 @@
 // create in schema public is shared among them (default privileges to PUBLIC, which there means the
 // database's users), as MySQL's GRANT ALL ON db.* shares every table.
 import type pg from "pg";
+import { DatastoreNotFoundError } from "../errors.js";
 import { closeDatabase, grantInDatabase, MISSING_DATABASES, revokeDatabase, revokeInDatabase, TERMINATE_SESSIONS } from "./admin-queries.js";
 import { ADMIN_DATABASE, adminSession, inTransaction, nameList, skipMissingDatabase } from "./admin-session.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreNotFoundError } from "./errors.js";
 import { assertDatabaseName, assertNoHost, assertUserName } from "./names.js";
 import { grantDatabase, ROLE_EXISTS } from "./queries.js";
 

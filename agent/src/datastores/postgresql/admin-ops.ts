@@ -1,11 +1,11 @@
 // DatastoreAdmin for PostgreSQL: databases.ts, users.ts, access.ts and root.ts behind the manager's
 // queue, so administration never overlaps a prepare, start, stop or restart of the same instance.
+import type { SerialQueue } from "../common/serial-queue.js";
 import type { DatastoreAdmin } from "../manager.js";
 import { grantAccess, revokeAccess } from "./access.js";
 import type { InstanceContext } from "./context.js";
 import { createDatabase, deleteDatabase, listDatabases } from "./databases.js";
 import { disableRoot, enableRoot, rootEnabled } from "./root.js";
-import type { SerialQueue } from "./serial.js";
 import { createUser, deleteUser, listUsers, updateUser } from "./users.js";
 
 export function createPostgresqlAdmin(ctx: InstanceContext, serial: SerialQueue): DatastoreAdmin {

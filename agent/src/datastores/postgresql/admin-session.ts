@@ -2,15 +2,15 @@
 // unix socket, with PostgreSQL's failures turned into the shared error classes callers map to
 // Connect codes. Messages name what failed, never a statement, so no password leaks.
 import type pg from "pg";
-import type { InstanceContext } from "./context.js";
 import { withAdminSession } from "./admin.js";
+import type { InstanceContext } from "./context.js";
 import {
   DatastoreConflictError,
   DatastoreEngineError,
   DatastoreNotFoundError,
   DatastorePreconditionError,
   DatastoreSpecError,
-} from "./errors.js";
+} from "../errors.js";
 
 /** The database administrative sessions connect to unless they work inside a user database. */
 export const ADMIN_DATABASE = "postgres";

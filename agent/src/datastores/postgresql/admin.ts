@@ -3,10 +3,10 @@
 // converges, so prepare can be repeated after an agent crash. Prepare grants as grantAccess does
 // (access.ts); the administrative RPCs live in admin-ops.ts.
 import pg from "pg";
+import { DatastoreEngineError } from "../errors.js";
 import type { DatabaseSpec, UserSpec } from "../manager.js";
 import { closeDatabase, grantInDatabase } from "./admin-queries.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError } from "./errors.js";
 import { ADMIN_ROLE } from "./paths.js";
 import {
   DATABASE_EXISTS,

@@ -1,27 +1,22 @@
 // The PostgreSQL server process: start, stop and reload through pg_ctl, as the server's account.
 // pg_ctl daemonizes the postmaster in its own session, so the server outlives the agent: the agent
 // and the control plane can restart while databases keep serving.
-import { open, stat, truncate } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ensureInstanceDirs } from "../common/host-fs.js";
+import { readTail, trimStartupLog } from "../common/log-files.js";
+import { isServerOf } from "../common/server-process.js";
+import { DatastoreEngineError } from "../errors.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError } from "./errors.js";
 import { runCommand } from "./exec.js";
-import { assertReachable, ensureOwnedDir } from "./host-fs.js";
-import { clearStalePostmaster, inspectPostmaster, isPostmasterOf, readPostmasterPid } from "./postmaster.js";
+import { clearStalePostmaster, inspectPostmaster, readPostmasterPid } from "./postmaster.js";
 import { assertInitialised } from "./template.js";
 
 const READY_POLL_MS = 10;
-const MAX_STARTUP_LOG_BYTES = 1024 * 1024;
 const IMMEDIATE_STOP_TIMEOUT_S = 30;
 
 /** Gives the server's account its directories, with the modes PostgreSQL insists on. */
 export async function ensureServerDirs(ctx: InstanceContext): Promise<void> {
-  const { paths, switchTo } = ctx;
-  // runDir may sit on a tmpfs emptied by a reboot, so every start recreates it.
-  await ensureOwnedDir(paths.runDir, switchTo, 0o700);
-  await ensureOwnedDir(paths.logDir, switchTo, 0o700);
-  await ensureOwnedDir(paths.dataDir, switchTo, 0o700);
-  for (const dir of [paths.dataDir, paths.runDir, paths.logDir]) await assertReachable(dir, switchTo);
+  await ensureInstanceDirs(ctx.paths, ctx.switchTo);
 }
 
 /**
@@ -47,7 +42,7 @@ export async function startServer(ctx: InstanceContext, timeoutSeconds: number, 
     ctx.logger.warn({ pid: state.pid }, "postgresql left a stale postmaster.pid; clearing it");
     await clearStalePostmaster(paths, paths.bin("postgres"));
   }
-  await trimStartupLog(ctx);
+  await trimStartupLog(ctx.paths.startupLog); // pg_ctl's -l file
 
   const startedAfter = Math.floor(Date.now() / 1000);
   const pgCtlAbort = new AbortController();
@@ -119,7 +114,7 @@ async function waitForReadyWithin(ctx: InstanceContext, timeoutSeconds: number, 
 /** Resolves when `pid` no longer runs this instance's server. */
 async function waitForExit(ctx: InstanceContext, pid: number, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  while (await isPostmasterOf(pid, ctx.paths.dataDir)) {
+  while (await isServerOf(pid, ctx.paths.dataDir)) {
     if (Date.now() > deadline) throw new DatastoreEngineError(`PostgreSQL is still shutting down after ${timeoutSeconds} s`);
     await sleep(READY_POLL_MS * 5, undefined, { signal });
   }
@@ -132,19 +127,10 @@ async function waitForReady(ctx: InstanceContext, startedAfter: number, signal: 
     const info = await readPostmasterPid(paths.pidFile);
     // pg_ctl allows the same 2 s of clock slack between its clock and the postmaster's record.
     if (info && info.startedAt >= startedAfter - 2 && (info.status === "ready" || info.status === "standby")) {
-      if (await isPostmasterOf(info.pid, paths.dataDir)) return;
+      if (await isServerOf(info.pid, paths.dataDir)) return;
     }
     await sleep(READY_POLL_MS, undefined, { signal });
   }
-}
-
-/** Keeps pg_ctl's -l file (a few lines per start, appended forever) from growing without bound. */
-async function trimStartupLog(ctx: InstanceContext): Promise<void> {
-  const size = await stat(ctx.paths.startupLog).then(
-    (info) => info.size,
-    () => 0,
-  );
-  if (size > MAX_STARTUP_LOG_BYTES) await truncate(ctx.paths.startupLog, 0);
 }
 
 /** Adds the end of the startup log to a start failure; its last FATAL line usually says it all. */
@@ -157,21 +143,4 @@ async function withStartupLog(ctx: InstanceContext, err: unknown): Promise<unkno
     .at(-1);
   const message = `could not start PostgreSQL${fatal ? `: ${fatal.replace(/^.*?\b(FATAL|PANIC|ERROR):\s*/, "")}` : ""} (see ${ctx.paths.startupLog})`;
   return new DatastoreEngineError(message, `${err.detail}\n--- ${ctx.paths.startupLog} ---\n${tail}`, { cause: err });
-}
-
-async function readTail(path: string, bytes: number): Promise<string> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      const { size } = await handle.stat();
-      const start = Math.max(0, size - bytes);
-      const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return "";
-  }
 }

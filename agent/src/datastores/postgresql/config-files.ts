@@ -6,9 +6,9 @@
 // initdb's defaults underneath; and postgresql.auto.conf stays what PostgreSQL means it to be, the
 // target of ALTER SYSTEM, read last so a deliberate override by an operator still wins.
 import { appendFile, readFile } from "node:fs/promises";
+import { writeOwnedFile } from "../common/owned-file.js";
 import type { PrepareSpec } from "../manager.js";
 import type { InstanceContext } from "./context.js";
-import { writeOwnedFile } from "./host-fs.js";
 import { ADMIN_ROLE } from "./paths.js";
 import { deriveSettings, type Settings } from "./settings.js";
 

@@ -2,16 +2,10 @@
 // the layout, its derived paths, the OS account the server runs as, and the logger.
 import { userInfo } from "node:os";
 import type { Logger } from "pino";
+import { agentUid, serverAccount, type Account } from "../common/account.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastorePreconditionError } from "./errors.js";
 import { resolvePaths, type PostgresqlPaths } from "./paths.js";
-
-/** An OS account processes are switched to with spawn's uid/gid options. */
-export interface Account {
-  uid: number;
-  gid: number;
-  user: string;
-}
 
 /** Shared, read-only state of one instance's manager. */
 export interface InstanceContext {
@@ -26,8 +20,7 @@ export interface InstanceContext {
 
 /** Builds the context; never throws, so a manager can always be created and probed. */
 export function createInstanceContext(layout: InstanceLayout, logger: Logger): InstanceContext {
-  const ownUid = process.getuid?.() ?? -1;
-  const switchTo = layout.runAs && layout.runAs.uid !== ownUid ? layout.runAs : undefined;
+  const switchTo = serverAccount(layout);
   const names = new Set<string>();
   const own = ownUserName();
   if (own) names.add(own);
@@ -46,7 +39,7 @@ export function createInstanceContext(layout: InstanceLayout, logger: Logger): I
  * wrong before a binary says it less clearly.
  */
 export function assertRunnableAccount(ctx: InstanceContext): void {
-  const ownUid = process.getuid?.() ?? -1;
+  const ownUid = agentUid();
   if (ownUid === 0 && !ctx.layout.runAs) {
     throw new DatastorePreconditionError("PostgreSQL cannot run as root: the layout needs a runAs account");
   }

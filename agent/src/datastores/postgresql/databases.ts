@@ -1,10 +1,10 @@
 // Databases: list, create and drop, through the agent's superuser. A database Hoard creates is
 // closed to PUBLIC at once, so only users granted it (grantAccess) can connect.
+import { DatastoreConflictError, DatastoreNotFoundError, DatastoreSpecError } from "../errors.js";
 import type { DatabaseInfo, DatabaseSpec } from "../manager.js";
 import { closeDatabase, dropDatabase, ENCODING_ID, LIST_DATABASES } from "./admin-queries.js";
 import { ADMIN_DATABASE, adminSession, sqlState } from "./admin-session.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreConflictError, DatastoreNotFoundError, DatastoreSpecError } from "./errors.js";
 import { assertDatabaseName } from "./names.js";
 import { createDatabase as createDatabaseSql, DATABASE_EXISTS } from "./queries.js";
 

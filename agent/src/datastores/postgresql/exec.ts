@@ -2,8 +2,9 @@
 // output capture and abort support, so callers only deal with "it worked" or a DatastoreEngineError.
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
-import type { Account } from "./context.js";
-import { DatastoreEngineError } from "./errors.js";
+import type { Account } from "../common/account.js";
+import { CHILD_ENV } from "../common/child-env.js";
+import { DatastoreEngineError } from "../errors.js";
 
 const MAX_CAPTURE = 64 * 1024;
 
@@ -24,15 +25,6 @@ export interface RunResult {
 }
 
 /**
- * The environment every PostgreSQL tool gets: nothing of the agent's own (no PG* variables, no
- * secrets), a UTF-8 locale, and a search path for the shell pg_ctl uses to launch the postmaster.
- */
-export const TOOL_ENV: Readonly<Record<string, string>> = Object.freeze({
-  PATH: "/usr/local/bin:/usr/bin:/bin",
-  LANG: "C.UTF-8",
-});
-
-/**
  * Runs `file args` to completion. Rejects with DatastoreEngineError on a non-zero exit (message names
  * the tool and status, detail holds the output tail) and with the signal's reason when aborted, after
  * killing the child. Arguments must never hold secrets: they are visible in `ps`.
@@ -44,7 +36,7 @@ export function runCommand(file: string, args: string[], options: RunOptions): P
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: "/", // the tools resolve their own path from the cwd, which the server account may not reach
-      env: { ...TOOL_ENV },
+      env: { ...CHILD_ENV }, // no PG* variables; PATH serves the shell pg_ctl launches the postmaster with
       stdio: ["ignore", "pipe", "pipe"],
       detached: options.detached ?? false,
       ...(account ? { uid: account.uid, gid: account.gid } : {}),

@@ -18,6 +18,6 @@ export {
   DatastoreNotFoundError,
   DatastorePreconditionError,
   DatastoreSpecError,
-} from "./errors.js";
+} from "../errors.js";
 export { deriveSettings } from "./settings.js";
-export { MAX_SOCKET_PATH_BYTES } from "./paths.js";
+export { MAX_SOCKET_PATH_BYTES } from "../common/layout-checks.js";

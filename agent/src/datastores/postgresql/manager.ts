@@ -2,18 +2,19 @@
 // admin and probe modules into the operations the agent's RPC handlers call.
 import { rm } from "node:fs/promises";
 import { pino, type Logger } from "pino";
+import { diskUsageBytes, exists } from "../common/host-fs.js";
+import { writeOwnedFile } from "../common/owned-file.js";
+import { createSerialQueue } from "../common/serial-queue.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
 import { createPostgresqlAdmin } from "./admin-ops.js";
 import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, withAdminSession } from "./admin.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
 import { writeConfigFiles } from "./config-files.js";
 import { assertRunnableAccount, createInstanceContext } from "./context.js";
-import { DatastorePreconditionError } from "./errors.js";
-import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
 import { checkLayout } from "./paths.js";
 import { inspectPostmaster } from "./postmaster.js";
 import { checkPrepareSpec } from "./spec-checks.js";
-import { createSerialQueue } from "./serial.js";
 import { probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
 

@@ -2,7 +2,7 @@
 // identifier reaches PostgreSQL, so a caller other than the RPC layer cannot slip a reserved name
 // (postgres, root, pg_*, hoard*) or a host through.
 import { checkDatabaseName, checkUserHost, checkUserName } from "../../../../services/platform/datastore-names.js";
-import { DatastoreSpecError } from "./errors.js";
+import { DatastoreSpecError } from "../errors.js";
 
 const ENGINE = "postgresql";
 

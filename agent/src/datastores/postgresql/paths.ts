@@ -1,11 +1,9 @@
 // Every file name the PostgreSQL manager derives from an instance layout, computed in one place so
 // the process, config, probe and template code never disagree about where things are.
 import { join } from "node:path";
+import { checkLayoutDirs, checkPort, checkSocketPath } from "../common/layout-checks.js";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
-
-/** sun_path holds 108 bytes including the NUL; PostgreSQL and the pg client refuse longer socket paths. */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Superuser created by initdb and used only by the agent, over the unix socket. */
 export const ADMIN_ROLE = "postgres";
@@ -54,26 +52,11 @@ export function resolvePaths(layout: InstanceLayout): PostgresqlPaths {
  * sun_path limit, relative directories, characters that cannot be written into postgresql.conf.
  */
 export function checkLayout(layout: InstanceLayout, paths: PostgresqlPaths): void {
-  const bytes = Buffer.byteLength(paths.socketPath);
-  if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new DatastoreSpecError(
-      `unix socket path ${paths.socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit: use a shorter runDir`,
-    );
-  }
-  for (const [field, dir] of Object.entries({
-    dataDir: layout.dataDir,
-    runDir: layout.runDir,
-    logDir: layout.logDir,
-    binDir: layout.binDir,
-    cacheDir: layout.cacheDir,
-  })) {
-    if (!dir.startsWith("/")) throw new DatastoreSpecError(`layout.${field} must be an absolute path`);
-    // unix_socket_directories is a comma-separated list, and no setting may span lines.
-    if (/[\0\n\r,]/.test(dir)) throw new DatastoreSpecError(`layout.${field} contains a character PostgreSQL cannot take`);
-  }
-  if (!Number.isInteger(layout.port) || layout.port < 1 || layout.port > 65535) {
-    throw new DatastoreSpecError(`layout.port ${layout.port} is not a TCP port`);
-  }
+  checkSocketPath(paths.socketPath);
+  const { dataDir, runDir, logDir, binDir, cacheDir } = layout;
+  // unix_socket_directories is a comma-separated list, and no setting may span lines.
+  checkLayoutDirs({ dataDir, runDir, logDir, binDir, cacheDir }, /[\0\n\r,]/, "a character PostgreSQL cannot take");
+  checkPort(layout.port);
   if (!/^[0-9A-Za-z.:*_-]+$/.test(layout.host)) {
     throw new DatastoreSpecError(`layout.host ${JSON.stringify(layout.host)} is not an address PostgreSQL can listen on`);
   }

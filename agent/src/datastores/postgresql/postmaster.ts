@@ -1,8 +1,9 @@
 // What the data directory's postmaster.pid says and whether it is true: is the process it names
 // alive, and is it really this instance's postmaster (pids are reused; a killed postmaster may linger
 // as a zombie). Also clears what a killed postmaster leaves behind, so the next start succeeds.
-import { readFile, readlink, readdir, realpath, rm } from "node:fs/promises";
+import { readFile, realpath, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isServerOf, processesIn, procAvailable } from "../common/server-process.js";
 import type { PostgresqlPaths } from "./paths.js";
 
 /** The fields of postmaster.pid the manager uses (see PostgreSQL's pidfile.h for the layout). */
@@ -37,27 +38,7 @@ export async function inspectPostmaster(paths: PostgresqlPaths): Promise<Postmas
     // Missing, or caught mid-write by a starting postmaster: both read as "not running yet".
     return { kind: "absent" };
   }
-  return (await isPostmasterOf(info.pid, paths.dataDir)) ? { kind: "alive", ...info } : { kind: "stale", pid: info.pid };
-}
-
-/**
- * True when `pid` is a live process working in `dataDir`. `kill -0` alone is not enough: it succeeds
- * for zombies and for an unrelated process that got the pid. Without /proc, `kill -0` is all we have.
- */
-export async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false; // ESRCH: gone; EPERM: another account's process, so not our server
-  }
-  if (!(await procAvailable())) return true;
-  try {
-    const [cwd, dir] = await Promise.all([readlink(`/proc/${pid}/cwd`), realpath(dataDir)]);
-    return cwd === dir;
-  } catch (err) {
-    // ENOENT: exited or a zombie. EACCES: we cannot look, but kill -0 said it is ours to signal.
-    return (err as NodeJS.ErrnoException).code === "EACCES";
-  }
+  return (await isServerOf(info.pid, paths.dataDir)) ? { kind: "alive", ...info } : { kind: "stale", pid: info.pid };
 }
 
 /**
@@ -83,29 +64,7 @@ export async function clearStalePostmaster(paths: PostgresqlPaths, postgresBinar
 export async function findServerProcesses(dataDir: string, postgresBinary: string): Promise<number[]> {
   if (!(await procAvailable())) return [];
   const [dir, exe] = await Promise.all([realpath(dataDir), realpath(postgresBinary)]);
-  const entries = await readdir("/proc");
-  const found = await Promise.all(
-    entries
-      .filter((name) => /^\d+$/.test(name))
-      .map(async (name) => {
-        try {
-          const [cwd, binary] = await Promise.all([readlink(`/proc/${name}/cwd`), readlink(`/proc/${name}/exe`)]);
-          return cwd === dir && binary === exe ? Number(name) : undefined;
-        } catch {
-          return undefined;
-        }
-      }),
-  );
-  return found.filter((pid): pid is number => pid !== undefined);
-}
-
-let procChecked: boolean | undefined;
-async function procAvailable(): Promise<boolean> {
-  procChecked ??= await readlink("/proc/self/cwd").then(
-    () => true,
-    () => false,
-  );
-  return procChecked;
+  return processesIn(dir, exe);
 }
 
 function killQuietly(pid: number): void {

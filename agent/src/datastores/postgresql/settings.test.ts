@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 import { renderHba, renderIdent, renderSettings } from "./config-files.js";
-import { DatastoreSpecError } from "./errors.js";
 import { deriveFlavorSettings, deriveSettings } from "./settings.js";
 
 describe("deriveFlavorSettings", () => {

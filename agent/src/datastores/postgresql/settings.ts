@@ -1,7 +1,7 @@
 // The server settings Hoard derives from a flavor (RAM, vCPUs) and an instance layout. Pure, so the
 // sizing rules can be table-tested and reviewed without a server.
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout, PrepareSpec } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
 
 /** Below this PostgreSQL 15 with our settings does not start reliably. */
 export const MIN_RAM_MB = 128;

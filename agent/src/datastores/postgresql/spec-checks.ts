@@ -1,7 +1,7 @@
 // Checks a PrepareSpec before anything touches the disk, so a bad request fails fast with a clear
 // DatastoreSpecError instead of half-way through prepare with a server error.
+import { DatastoreSpecError } from "../errors.js";
 import type { PrepareSpec } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
 import { assertDatabaseName, assertUserName } from "./names.js";
 import { deriveFlavorSettings } from "./settings.js";
 

@@ -6,11 +6,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, open, readdir, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { InstanceContext } from "./context.js";
+import { assertReachable, ensureOwnedDir, ensureParent, exists } from "../common/host-fs.js";
+import { DatastorePreconditionError } from "../errors.js";
 import { INCLUDE_LINE } from "./config-files.js";
-import { DatastorePreconditionError } from "./errors.js";
+import type { InstanceContext } from "./context.js";
 import { runCommand } from "./exec.js";
-import { assertReachable, ensureOwnedDir, ensureParent, exists } from "./host-fs.js";
 import { ADMIN_ROLE } from "./paths.js";
 
 /** initdb options of the template; part of the cache key, so changing them builds a new template. */

@@ -1,11 +1,11 @@
 // Users (login roles): list, create, drop, rename and re-password. Passwords reach the server as
 // SCRAM verifiers computed here (scram.ts), and statements are never logged.
+import { DatastoreConflictError } from "../errors.js";
 import type { UserChanges, UserInfo, UserSpec } from "../manager.js";
 import { grantDatabases, grantInDatabases, requireRole } from "./access.js";
 import { CONNECTABLE_DATABASES, disownRole, dropRole, forbidLogin, LIST_USERS, renameRole, setPassword, TERMINATE_SESSIONS } from "./admin-queries.js";
 import { ADMIN_DATABASE, adminSession, inTransaction, skipMissingDatabase } from "./admin-session.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreConflictError } from "./errors.js";
 import { assertDatabaseName, assertNoHost, assertPassword, assertUserName } from "./names.js";
 import { ADMIN_ROLE } from "./paths.js";
 import { createLoginRole, ROLE_EXISTS } from "./queries.js";

@@ -2,10 +2,10 @@
 // password kept in a file only the agent's account can read. Maps what can go wrong on the way
 // to the datastore error classes, and keeps every password out of every message.
 import { readFile } from "node:fs/promises";
+import { writeOwnedFile } from "../common/owned-file.js";
+import { DatastoreEngineError, DatastorePreconditionError } from "../errors.js";
 import { ADMIN_USER, redact } from "./acl.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError, DatastorePreconditionError } from "./errors.js";
-import { writeOwnedFile } from "./host-fs.js";
 import { RespConnectionError, RespError, connectResp, type RespConnection, type RespValue } from "./resp.js";
 
 /** How long one administrative command may take (connect, AUTH, then each command). */
@@ -18,7 +18,7 @@ export async function readAdminPassword(ctx: InstanceContext): Promise<string | 
 
 /** Stores the agent's password: 0600, owned by the agent's account, not the server's. */
 export async function writeAdminPassword(ctx: InstanceContext, password: string): Promise<void> {
-  await writeOwnedFile(ctx.paths.adminSecret, password, undefined, 0o600);
+  await writeOwnedFile(ctx.paths.adminSecret, password, undefined, { mode: 0o600 });
 }
 
 /** Opens a connection on the unix socket authenticated as hoard-admin; errors are the raw RESP ones. */

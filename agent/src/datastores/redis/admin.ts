@@ -2,10 +2,10 @@
 // databases and no per-database grants; those calls fail with a precondition naming Redis. Every
 // change is followed by ACL SAVE, so the ACL file always holds what the server enforces.
 import { checkPassword, checkUserHost, checkUserName } from "../../../../services/platform/datastore-names.js";
+import { DatastoreConflictError, DatastoreEngineError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
 import type { RootCredentials, UserChanges, UserInfo, UserSpec } from "../manager.js";
 import { ADMIN_USER, FULL_RIGHTS, ROOT_USER, USER_RULES, passwordHash, rootDisabledRules, rulesOfAclLine } from "./acl.js";
 import type { AdminSession } from "./admin-session.js";
-import { DatastoreConflictError, DatastoreEngineError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
 import type { RespValue } from "./resp.js";
 
 /** Why database calls fail: Redis's numbered keyspaces are not databases one creates or grants. */

@@ -3,38 +3,35 @@
 // the agent and the control plane can restart while clients keep being served.
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access, open, rm, truncate } from "node:fs/promises";
+import { access, open, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CHILD_ENV } from "../common/child-env.js";
+import { ensureInstanceDirs, exists, fileSize } from "../common/host-fs.js";
+import { readSince, trimStartupLog } from "../common/log-files.js";
+import { isServerOf } from "../common/server-process.js";
+import { DatastoreEngineError, DatastorePreconditionError } from "../errors.js";
 import { connectAdmin, pingAdmin, readAdminPassword } from "./admin-session.js";
 import type { InstanceContext } from "./context.js";
-import { DatastoreEngineError, DatastorePreconditionError } from "./errors.js";
-import { assertReachable, ensureOwnedDir, exists, fileSize, readSince } from "./host-fs.js";
 import { RespConnectionError, RespError } from "./resp.js";
-import { findServerProcesses, inspectServer, isServerOf } from "./server-process.js";
+import { findServerProcesses, inspectServer } from "./server-process.js";
 
 /** redis-server is up within ~10 ms; polling the unix socket (ENOENT until it listens) costs microseconds. */
 const READY_POLL_MS = 2;
 const EXIT_POLL_MS = 20;
 const PING_TIMEOUT_MS = 1_000;
 const KILL_WAIT_MS = 10_000;
-const MAX_STARTUP_LOG_BYTES = 1024 * 1024;
 
 /**
  * The environment redis-server gets: nothing of the agent's own (no secrets). The shell sets a
  * umask of 077 before exec'ing the server, so every file Redis creates (RDB, AOF, the ACL file
  * ACL SAVE rewrites, its log) is readable by the server's account only.
  */
-const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" });
+const SERVER_ENV = CHILD_ENV;
 const UMASK_EXEC = 'umask 077 && exec "$0" "$@"';
 
 /** Gives the server's account its data, run and log directories, each 0700. */
 export async function ensureServerDirs(ctx: InstanceContext): Promise<void> {
-  const { paths, switchTo } = ctx;
-  // runDir may sit on a tmpfs emptied by a reboot, so every start recreates it.
-  await ensureOwnedDir(paths.runDir, switchTo, 0o700);
-  await ensureOwnedDir(paths.logDir, switchTo, 0o700);
-  await ensureOwnedDir(paths.dataDir, switchTo, 0o700);
-  for (const dir of [paths.dataDir, paths.runDir, paths.logDir]) await assertReachable(dir, switchTo);
+  await ensureInstanceDirs(ctx.paths, ctx.switchTo);
 }
 
 /**
@@ -70,7 +67,7 @@ export async function startServer(ctx: InstanceContext, timeoutSeconds: number, 
   await access(paths.server, constants.X_OK).catch(() => {
     throw new DatastorePreconditionError(`redis-server is not installed at ${paths.server}`);
   });
-  await trimStartupLog(ctx);
+  await trimStartupLog(paths.startupLog);
   const logOffsets = { startup: await fileSize(paths.startupLog), log: await fileSize(paths.logFile) };
   const server = await spawnServer(ctx);
   let exit: string | undefined;
@@ -198,11 +195,6 @@ function signalQuietly(pid: number, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/** Keeps the startup log (a few lines per failed start, appended forever) from growing without bound. */
-async function trimStartupLog(ctx: InstanceContext): Promise<void> {
-  if ((await fileSize(ctx.paths.startupLog)) > MAX_STARTUP_LOG_BYTES) await truncate(ctx.paths.startupLog, 0);
 }
 
 /**

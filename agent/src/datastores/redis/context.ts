@@ -1,16 +1,10 @@
 // What every module of the Redis manager needs about one instance, built once per manager: the
 // layout, its derived paths, the OS account the server runs as, and the logger.
 import type { Logger } from "pino";
+import { agentUid, serverAccount, type Account } from "../common/account.js";
+import { DatastorePreconditionError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastorePreconditionError } from "./errors.js";
 import { resolvePaths, type RedisPaths } from "./paths.js";
-
-/** An OS account processes are switched to with spawn's uid/gid options. */
-export interface Account {
-  uid: number;
-  gid: number;
-  user: string;
-}
 
 /** Shared, read-only state of one instance's manager. */
 export interface InstanceContext {
@@ -23,11 +17,10 @@ export interface InstanceContext {
 
 /** Builds the context; never throws, so a manager can always be created and probed. */
 export function createInstanceContext(layout: InstanceLayout, logger: Logger): InstanceContext {
-  const ownUid = process.getuid?.() ?? -1;
   return {
     layout,
     paths: resolvePaths(layout),
-    switchTo: layout.runAs && layout.runAs.uid !== ownUid ? layout.runAs : undefined,
+    switchTo: serverAccount(layout),
     logger: logger.child({ component: "redis", instanceId: layout.instanceId }),
   };
 }
@@ -37,7 +30,7 @@ export function createInstanceContext(layout: InstanceLayout, logger: Logger): I
  * hold root's rights; and only root can switch accounts. Says which of the two is wrong.
  */
 export function assertRunnableAccount(ctx: InstanceContext): void {
-  const ownUid = process.getuid?.() ?? -1;
+  const ownUid = agentUid();
   if (ownUid === 0 && (!ctx.layout.runAs || ctx.layout.runAs.uid === 0)) {
     throw new DatastorePreconditionError("Redis must not run as root: the layout needs an unprivileged runAs account");
   }

@@ -13,5 +13,5 @@ export { createRedisManager, checkPrepareSpec, REDIS_CAPABILITIES, type RedisMan
 export { ADMIN_USER, ROOT_USER, USER_RULES } from "./acl.js";
 export { NO_DATABASES, NO_GRANTS } from "./admin.js";
 export { deriveSettings, renderConfig, MAXMEMORY_SHARE, MIN_RAM_MB } from "./settings.js";
-export { MAX_SOCKET_PATH_BYTES } from "./paths.js";
+export { MAX_SOCKET_PATH_BYTES } from "../common/layout-checks.js";
 export { connectResp, encodeCommand, parseReply, RespConnection, RespConnectionError, RespError, type RespValue } from "./resp.js";

@@ -4,14 +4,16 @@ import { readFile, readdir, rm } from "node:fs/promises";
 import { basename } from "node:path";
 import { pino, type Logger } from "pino";
 import { checkPassword } from "../../../../services/platform/datastore-names.js";
+import { diskUsageBytes, exists } from "../common/host-fs.js";
+import { writeOwnedFile } from "../common/owned-file.js";
+import { createSerialQueue } from "../common/serial-queue.js";
+import { DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
 import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
 import { ADMIN_USER, renderAclFile } from "./acl.js";
 import * as admin from "./admin.js";
 import { readAdminPassword, withAdminSession, writeAdminPassword, type AdminSession } from "./admin-session.js";
 import { ensureServerDirs, startServer, stopServer } from "./app.js";
 import { assertRunnableAccount, createInstanceContext, type InstanceContext } from "./context.js";
-import { DatastorePreconditionError, DatastoreSpecError } from "./errors.js";
-import { diskUsageBytes, exists, writeOwnedFile } from "./host-fs.js";
 import { checkLayout } from "./paths.js";
 import { inspectServer } from "./server-process.js";
 import { CONFIG_HEADER, deriveSettings, renderConfig } from "./settings.js";
@@ -190,14 +192,4 @@ async function dataDirState(ctx: InstanceContext): Promise<"prepared" | "empty" 
   if (entries.every((name) => isPrepareLeftover(name, ctx))) return "interrupted";
   const config = await readFile(paths.configFile, "utf8").catch(() => "");
   return config.startsWith(`${CONFIG_HEADER}\n`) ? "interrupted" : "foreign";
-}
-
-/** Runs tasks one after another in call order, whatever each one's outcome. */
-function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (task) => {
-    const run = tail.then(task, task);
-    tail = run.catch(() => {});
-    return run;
-  };
 }

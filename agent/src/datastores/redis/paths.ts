@@ -5,11 +5,9 @@
 // directory: the run directory may be a tmpfs that a reboot empties, and a server that lost its
 // configuration, its users or the agent's password could not be started or administered again.
 import { join } from "node:path";
+import { checkLayoutDirs, checkPort, checkSocketPath } from "../common/layout-checks.js";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
-
-/** sun_path holds 108 bytes including the NUL; Redis refuses longer unixsocket paths. */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Paths of one instance; see resolvePaths. */
 export interface RedisPaths {
@@ -55,19 +53,10 @@ export function resolvePaths(layout: InstanceLayout): RedisPaths {
  * sun_path limit, relative directories, characters that cannot be written into redis.conf.
  */
 export function checkLayout(layout: InstanceLayout, paths: RedisPaths): void {
-  const bytes = Buffer.byteLength(paths.socketPath);
-  if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new DatastoreSpecError(
-      `unix socket path ${paths.socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit: use a shorter runDir`,
-    );
-  }
-  for (const [field, dir] of Object.entries({ dataDir: layout.dataDir, runDir: layout.runDir, logDir: layout.logDir, binDir: layout.binDir })) {
-    if (!dir.startsWith("/")) throw new DatastoreSpecError(`layout.${field} must be an absolute path`);
-    if (/[\0-\x1f\x7f]/.test(dir)) throw new DatastoreSpecError(`layout.${field} contains a control character`);
-  }
-  if (!Number.isInteger(layout.port) || layout.port < 1 || layout.port > 65535) {
-    throw new DatastoreSpecError(`layout.port ${layout.port} is not a TCP port`);
-  }
+  checkSocketPath(paths.socketPath);
+  const { dataDir, runDir, logDir, binDir } = layout;
+  checkLayoutDirs({ dataDir, runDir, logDir, binDir }, /[\0-\x1f\x7f]/, "a control character");
+  checkPort(layout.port);
   if (!/^[0-9A-Za-z.:_-]+$/.test(layout.host)) {
     throw new DatastoreSpecError(`layout.host ${JSON.stringify(layout.host)} is not an address Redis can bind`);
   }

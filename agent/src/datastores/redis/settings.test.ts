@@ -1,8 +1,8 @@
 // redis.conf sizing and rendering, and the ACL text helpers: pure rules, table-tested.
 import { describe, expect, it } from "vitest";
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 import { FULL_RIGHTS, USER_RULES, passwordHash, redact, renderAclFile, rulesOfAclLine } from "./acl.js";
-import { DatastoreSpecError } from "./errors.js";
 import { resolvePaths } from "./paths.js";
 import { CONFIG_HEADER, deriveMemorySettings, deriveSettings, quoteArg, renderConfig } from "./settings.js";
 

@@ -1,7 +1,7 @@
 // The redis.conf Hoard derives from a flavor (RAM, vCPUs) and an instance layout. Pure, so the
 // sizing and persistence rules can be table-tested and reviewed without a server.
+import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout, PrepareSpec } from "../manager.js";
-import { DatastoreSpecError } from "./errors.js";
 import type { RedisPaths } from "./paths.js";
 
 /** Below this a Redis with AOF rewrites and RDB forks has no room left for data. */

@@ -1,4 +1,5 @@
-// The OS accounts involved: the agent's own, and the unprivileged one the server runs as.
+// The OS accounts a datastore server involves: the agent's own, and the unprivileged one the
+// server runs as (switched to with spawn's uid/gid options and used for file ownership).
 import type { InstanceLayout } from "../manager.js";
 
 /** An OS account processes are switched to with spawn's uid/gid options. */

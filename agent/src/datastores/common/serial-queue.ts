@@ -5,6 +5,7 @@
 /** Runs a task after every task queued before it, whatever their outcome. */
 export type SerialQueue = <T>(task: () => Promise<T>) => Promise<T>;
 
+/** A fresh queue; see SerialQueue. */
 export function createSerialQueue(): SerialQueue {
   let tail: Promise<unknown> = Promise.resolve();
   return (task) => {

@@ -1,43 +1,15 @@
-// File-system chores the manager repeats for every instance: directories and files owned by the
-// server's account, reachability checks for that account, a du-like size walk, log tails.
-// (A near copy of postgresql/host-fs.ts; both belong in a shared datastores folder.)
-import { randomBytes } from "node:crypto";
-import { chmod, chown, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
-import type { Account } from "./context.js";
-import { DatastorePreconditionError } from "./errors.js";
+// File-system chores every datastore manager repeats for each instance: directories owned by the
+// server's account, reachability checks for that account, existence and size checks, a du-like walk.
+import { chmod, chown, lstat, mkdir, readdir, stat } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import { DatastorePreconditionError } from "../errors.js";
+import type { Account } from "./account.js";
 
 /** Creates `dir` (and missing parents) and gives it to `account` with `mode`; existing dirs are fixed up. */
 export async function ensureOwnedDir(dir: string, account: Account | undefined, mode: number): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (account) await chown(dir, account.uid, account.gid);
   await chmod(dir, mode);
-}
-
-/**
- * Replaces `path` with `content` atomically (temp file, fsync, rename), owned by `account` (the
- * agent's own account when undefined) with `mode`. Skips the write when the content is already
- * there; returns whether the file changed, so callers know whether the server must restart.
- */
-export async function writeOwnedFile(path: string, content: string, account: Account | undefined, mode = 0o600): Promise<boolean> {
-  const current = await readFile(path, "utf8").catch(() => undefined);
-  if (current === content) return false;
-  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    const handle = await open(temp, "wx", mode);
-    try {
-      await handle.writeFile(content, "utf8");
-      if (account) await handle.chown(account.uid, account.gid);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  return true;
 }
 
 /**
@@ -67,6 +39,14 @@ export async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Size of a file in bytes; 0 when it does not exist. */
+export async function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (info) => info.size,
+    () => 0,
+  );
+}
+
 /** Allocated bytes of every file below `dir`, like `du -s`; files vanishing mid-walk are skipped. */
 export async function diskUsageBytes(dir: string): Promise<number> {
   let total = 0;
@@ -88,28 +68,23 @@ export async function diskUsageBytes(dir: string): Promise<number> {
   return total + (self ? self.blocks * 512 : 0);
 }
 
-/** Size of a file in bytes; 0 when it does not exist. */
-export async function fileSize(path: string): Promise<number> {
-  return stat(path).then(
-    (info) => info.size,
-    () => 0,
-  );
+/** Parent directory of `path`, created when missing (owned by the agent: only the leaf is the server's). */
+export async function ensureParent(path: string): Promise<string> {
+  const parent = dirname(path);
+  await mkdir(parent, { recursive: true, mode: 0o755 });
+  return parent;
 }
 
-/** What was appended to a file since it was `offset` bytes long, at most its last `maxBytes`; "" when unreadable. */
-export async function readSince(path: string, offset: number, maxBytes: number): Promise<string> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      const { size } = await handle.stat();
-      const start = Math.max(offset <= size ? offset : 0, size - maxBytes);
-      const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      return buffer.toString("utf8");
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return "";
-  }
+/**
+ * Gives the server's account its run, log and data directories, each 0700, and checks it can reach
+ * them. runDir may sit on a tmpfs emptied by a reboot, so every start calls this.
+ */
+export async function ensureInstanceDirs(
+  paths: { dataDir: string; runDir: string; logDir: string },
+  account: Account | undefined,
+): Promise<void> {
+  await ensureOwnedDir(paths.runDir, account, 0o700);
+  await ensureOwnedDir(paths.logDir, account, 0o700);
+  await ensureOwnedDir(paths.dataDir, account, 0o700);
+  for (const dir of [paths.dataDir, paths.runDir, paths.logDir]) await assertReachable(dir, account);
 }

@@ -1,2 +1,0 @@
-// The Redis manager reports the failures every engine shares (../errors.ts).
-export { DatastoreConflictError, DatastoreEngineError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
