@@ -8,6 +8,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeAddress, serverAccount } from "./fixtures.js";
 import { DatastoreConflictError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../../agent/src/datastores/errors.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
 import { createMariadbManager } from "../../agent/src/datastores/mariadb/index.js";
@@ -19,40 +20,7 @@ const never = new AbortController().signal;
 /** Wrong password (1045), or no account matching at all (1698). */
 const LOGIN_REFUSED = /ERROR (1045|1698) \(28000\)/;
 
-/** As root, servers run as the hoard system account when there is one, else as mysql. */
-function serverAccount(): InstanceLayout["runAs"] {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const user of ["hoard", "mysql"]) {
-    try {
-      const id = (flag: string): number => Number(execFileSync("id", [flag, user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
-      return { uid: id("-u"), gid: id("-g"), user };
-    } catch {
-      // no such account
-    }
-  }
-  throw new Error("neither a hoard nor a mysql account exists");
-}
 
-const usedHosts = new Set<string>();
-/** A loopback address of its own, and 3306 on it when free (else any free port). */
-async function freeAddress(): Promise<{ host: string; port: number }> {
-  let host: string;
-  do host = `127.0.0.${100 + Math.floor(Math.random() * 151)}`;
-  while (usedHosts.has(host));
-  usedHosts.add(host);
-  for (const port of [3306, 0]) {
-    const found = await new Promise<number | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(undefined));
-      server.listen({ host, port }, () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
-      });
-    });
-    if (found) return { host, port: found };
-  }
-  throw new Error(`no free port on ${host}`);
-}
 
 interface ClientResult {
   ok: boolean;
@@ -104,12 +72,12 @@ function median(values: number[]): number {
 describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("mariadb manager", { timeout: 120_000 }, () => {
   let home: string;
   const managers: DatastoreManager[] = [];
-  const runAs = serverAccount();
+  const runAs = serverAccount(["hoard", "mysql"]);
   const timings: Record<string, number | number[]> = {};
 
   async function makeLayout(id: string): Promise<InstanceLayout> {
     const root = join(home, "i", id);
-    const { host, port } = await freeAddress();
+    const { host, port } = await freeAddress(3306);
     return {
       instanceId: id,
       root,
@@ -414,7 +382,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
 
 /** The baseline: mariadb-install-db, mariadbd, and a first query over the socket, by hand. */
 async function installDbAndStart(home: string, id: string, runAs: InstanceLayout["runAs"]): Promise<number> {
-  const { host, port } = await freeAddress();
+  const { host, port } = await freeAddress(3306);
   const dataDir = join(home, "baseline", id);
   const runDir = join(home, "r", id);
   await mkdir(join(home, "baseline"), { recursive: true, mode: 0o755 });

@@ -3,11 +3,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeAddress, serverAccount } from "./fixtures.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
 import {
   createPostgresqlManager,
@@ -20,33 +20,7 @@ import {
 const BIN_DIR = process.env.HOARD_PG_BIN_DIR ?? "/usr/lib/postgresql/15/bin";
 const never = new AbortController().signal;
 
-/** PostgreSQL refuses root, so as root the servers run as the postgres system account. */
-function serverAccount(): InstanceLayout["runAs"] {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string): number => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g"), user: "postgres" };
-}
 
-const usedHosts = new Set<string>();
-/** A loopback address of its own, and 5432 on it when free (else any free port). */
-async function freeAddress(): Promise<{ host: string; port: number }> {
-  let host: string;
-  do host = `127.0.0.${100 + Math.floor(Math.random() * 151)}`;
-  while (usedHosts.has(host));
-  usedHosts.add(host);
-  for (const port of [5432, 0]) {
-    const found = await new Promise<number | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(undefined));
-      server.listen({ host, port }, () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
-      });
-    });
-    if (found) return { host, port: found };
-  }
-  throw new Error(`no free port on ${host}`);
-}
 
 function connect(layout: InstanceLayout, user: string, password: string, database: string): Promise<pg.Client> {
   const client = new pg.Client({ host: layout.host, port: layout.port, user, password, database, connectionTimeoutMillis: 5_000 });
@@ -85,12 +59,12 @@ async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms
 describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { timeout: 120_000 }, () => {
   let home: string;
   const managers: DatastoreManager[] = [];
-  const runAs = serverAccount();
+  const runAs = serverAccount(["postgres"]);
   const timings: Record<string, number> = {};
 
   async function makeLayout(id: string): Promise<InstanceLayout> {
     const root = join(home, "i", id);
-    const { host, port } = await freeAddress();
+    const { host, port } = await freeAddress(5432);
     return {
       instanceId: id,
       root,
@@ -400,7 +374,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
 
 /** The baseline: a fresh initdb and pg_ctl start -w, until a first query answers. */
 async function freshInitdbAndStart(home: string, runAs: InstanceLayout["runAs"]): Promise<number> {
-  const { host, port } = await freeAddress();
+  const { host, port } = await freeAddress(5432);
   const dataDir = join(home, "baseline", "data");
   const runDir = join(home, "r", "base");
   await mkdir(join(home, "baseline"), { recursive: true });

@@ -3,11 +3,11 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeAddress, serverAccount } from "./fixtures.js";
 import {
   DatastoreConflictError,
   DatastoreNotFoundError,
@@ -20,40 +20,7 @@ import { connectResp, createRedisManager, type RespConnection, type RespValue } 
 const BIN_DIR = process.env.HOARD_REDIS_BIN_DIR ?? "/usr/bin";
 const never = new AbortController().signal;
 
-/** As root the servers run as the hoard system account (else redis); otherwise as ourselves. */
-function serverAccount(): InstanceLayout["runAs"] {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const user of ["hoard", "redis"]) {
-    try {
-      const id = (flag: string): number => Number(execFileSync("id", [flag, user], { encoding: "utf8", stdio: "pipe" }).trim());
-      return { uid: id("-u"), gid: id("-g"), user };
-    } catch {
-      // no such account; try the next
-    }
-  }
-  throw new Error("neither a hoard nor a redis account exists to run redis-server as");
-}
 
-const usedHosts = new Set<string>();
-/** A loopback address of its own, and 6379 on it when free (else any free port). */
-async function freeAddress(): Promise<{ host: string; port: number }> {
-  let host: string;
-  do host = `127.0.0.${100 + Math.floor(Math.random() * 151)}`;
-  while (usedHosts.has(host));
-  usedHosts.add(host);
-  for (const port of [6379, 0]) {
-    const found = await new Promise<number | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(undefined));
-      server.listen({ host, port }, () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
-      });
-    });
-    if (found) return { host, port: found };
-  }
-  throw new Error(`no free port on ${host}`);
-}
 
 /** A TCP client, authenticated as `user` when given. */
 async function client(layout: { host: string; port: number }, user?: string, password?: string): Promise<RespConnection> {
@@ -119,14 +86,14 @@ function median(values: number[]): number {
 describe.skipIf(!existsSync(join(BIN_DIR, "redis-server")))("redis manager", { timeout: 120_000 }, () => {
   let home: string;
   const managers: DatastoreManager[] = [];
-  const runAs = serverAccount();
+  const runAs = serverAccount(["hoard", "redis"]);
   const timings: Record<string, number | number[]> = {};
   const logLines: string[] = [];
   const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
 
   async function makeLayout(id: string): Promise<InstanceLayout> {
     const root = join(home, "i", id);
-    const { host, port } = await freeAddress();
+    const { host, port } = await freeAddress(6379);
     return {
       instanceId: id,
       root,
@@ -444,7 +411,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "redis-server")))("redis manager", { t
 
 /** The baseline: redis-server as the same account with default settings (plus `extra`), until PING answers over TCP. */
 async function bareRedisServer(home: string, id: string, runAs: InstanceLayout["runAs"], extra: string[]): Promise<number> {
-  const { host, port } = await freeAddress();
+  const { host, port } = await freeAddress(6379);
   const dir = join(home, "bare", id);
   await mkdir(join(home, "bare"), { recursive: true, mode: 0o755 });
   await mkdir(dir, { mode: 0o700 });
