@@ -44,6 +44,11 @@ function query(layout: InstanceLayout, user: string, password: string, sql: stri
   });
 }
 
+/** SQL as the agent's own root@localhost, over the instance's socket (unix_socket: the tests run as root). */
+function adminSql(layout: InstanceLayout, sql: string): void {
+  execFileSync(CLIENT, ["--no-defaults", `--socket=${join(layout.runDir, "mysqld.sock")}`, "--user=root", "-e", sql], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
 /** `query` that must succeed; returns its output. */
 async function ok(layout: InstanceLayout, user: string, password: string, sql: string, database?: string): Promise<string> {
   const result = await query(layout, user, password, sql, database);
@@ -264,17 +269,54 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
     expect(await manager.probe()).toEqual({ state: "HEALTHY" }); // root@localhost still serves the agent
   });
 
+  // All instances of a host share one OS account: root has a database owner's rights, not the host's.
+  it("gives root every right inside the server and none that reach the host's files", async () => {
+    const pw = "master-Pass-1";
+    await manager.enableRoot(pw);
+    await ok(layout, "root", pw, "CREATE DATABASE owned; CREATE TABLE owned.t (id int); INSERT INTO owned.t VALUES (1);");
+    await ok(layout, "root", pw, "CREATE USER hank@'%' IDENTIFIED BY 'hank-Password-1'; GRANT ALL PRIVILEGES ON owned.* TO hank@'%';");
+    expect(await ok(layout, "hank", "hank-Password-1", "SELECT id FROM t", "owned")).toBe("1");
+    await ok(layout, "root", pw, "UPDATE shop.orders SET item = 'teapot' WHERE item = 'kettle'; UPDATE shop.orders SET item = 'kettle' WHERE item = 'teapot';");
+    await ok(layout, "root", pw, "FLUSH TABLES; SHOW PROCESSLIST;");
+
+    const denied = async (sql: string, privilege: RegExp): Promise<void> => {
+      expect((await query(layout, "root", pw, sql)).err).toMatch(privilege);
+    };
+    await denied(`SET GLOBAL general_log_file = '${join(home, "elsewhere.log")}'`, /ERROR 1227 .*SUPER/);
+    await denied("SET GLOBAL general_log = ON", /ERROR 1227 .*SUPER/);
+    await denied(`SELECT 1 INTO OUTFILE '${join(layout.runDir, "files", "denied.txt")}'`, /ERROR 1227 .*FILE/);
+    await denied("SHUTDOWN", /ERROR 1227 .*SHUTDOWN/);
+    await denied("GRANT FILE ON *.* TO hank@'%'", /ERROR 1045 .*Access denied/);
+    await denied("CREATE DEFINER = `root`@`localhost` PROCEDURE owned.p() SELECT 1", /ERROR 1227 .*(SET USER|SUPER)/);
+    expect(await ok(layout, "root", pw, "SELECT LOAD_FILE('/etc/hostname') IS NULL")).toBe("1");
+    // DATA DIRECTORY would put files wherever the server's account can write: ignored, with a warning.
+    const elsewhere = join(home, "elsewhere");
+    expect(await ok(layout, "root", pw, `CREATE TABLE owned.far (id int) DATA DIRECTORY = '${elsewhere}'; SHOW WARNINGS;`)).toMatch(/option ignored/);
+    expect(existsSync(elsewhere)).toBe(false);
+    expect(await ok(layout, "root", pw, "SHOW GRANTS")).not.toMatch(/\b(SUPER|FILE|SHUTDOWN|SET USER)\b/);
+
+    // An enable over a root that has ALL PRIVILEGES (an older Hoard) takes the host's powers back.
+    adminSql(layout, "GRANT ALL PRIVILEGES ON *.* TO `root`@`%` WITH GRANT OPTION;");
+    const outfile = join(layout.runDir, "files", "out.txt"); // inside secure-file-priv
+    await ok(layout, "root", pw, `SELECT 1 INTO OUTFILE '${outfile}'`);
+    await manager.enableRoot(pw);
+    await denied(`SELECT 2 INTO OUTFILE '${outfile}-2'`, /ERROR 1227 .*FILE/);
+    await ok(layout, "root", pw, "DROP DATABASE owned; DROP USER hank@'%';");
+    await manager.disableRoot();
+  });
+
   it("keeps passwords out of the server's logs, even with the general log on", async () => {
+    adminSql(layout, "SET GLOBAL general_log = ON;"); // root may not: the agent's own account
     await manager.enableRoot("temp-Root-pass");
-    await ok(layout, "root", "temp-Root-pass", "SET GLOBAL general_log = ON");
+    await ok(layout, "root", "temp-Root-pass", "SELECT 'root was here'");
     await manager.createUser({ name: "gina", password: "gina-Secret-77", databases: ["shop"] });
     await manager.updateUser("gina", "", { password: "gina-Secret-88" });
-    await ok(layout, "root", "temp-Root-pass", "SET GLOBAL general_log = OFF");
+    adminSql(layout, "SET GLOBAL general_log = OFF;");
     await manager.disableRoot();
     await manager.deleteUser("gina", "");
     const logs = await Promise.all(["error.log", "general.log", "startup.log"].map((f) => readFile(join(layout.logDir, f), "utf8").catch(() => "")));
     const all = logs.join("\n");
-    expect(all).toContain("SET GLOBAL general_log"); // the general log did record the root session
+    expect(all).toContain("root was here"); // the general log did record the root session
     for (const secret of ["gina-Secret-77", "gina-Secret-88", "temp-Root-pass", alicePassword, spec.adminPassword]) expect(all).not.toContain(secret);
   });
 

@@ -331,7 +331,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
       await expect(admin.deleteDatabase("inventory")).rejects.toThrow(DatastoreNotFoundError);
     });
 
-    it("enables root, which logs in over TCP as a superuser; disabling it locks it out", async () => {
+    it("enables root, which logs in over TCP and creates databases; disabling it locks it out", async () => {
       expect(await admin.rootEnabled()).toBe(false);
       await admin.disableRoot(); // nothing to disable: fine
       expect(await admin.enableRoot("root-pass-1")).toEqual({ name: "root", password: "root-pass-1" });
@@ -347,6 +347,56 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
       await admin.enableRoot("root-pass-2");
       expect(await run("root", "root-pass-2", "made_by_root", "SELECT current_user AS who")).toEqual([{ who: "root" }]);
       await admin.disableRoot();
+    });
+
+    // All instances of a host share one OS account: root has a database owner's rights, not the host's.
+    it("gives root every table's data and no way to the host's files or programs", async () => {
+      const alicePassword = spec.users[0]!.password;
+      await run("alice", alicePassword, "shop", "CREATE TABLE notes (id int PRIMARY KEY, body text)");
+      await run("alice", alicePassword, "shop", "INSERT INTO notes VALUES (1, 'hi')");
+      await admin.enableRoot("root-pass-3");
+      await admin.createDatabase({ name: "after_root" }); // opened to root too
+      expect(await run("root", "root-pass-3", "after_root", "SELECT current_database() AS db")).toEqual([{ db: "after_root" }]);
+
+      const root = await login("root", "root-pass-3", "shop");
+      try {
+        expect((await root.query("SELECT body FROM notes")).rows).toEqual([{ body: "hi" }]);
+        await root.query("INSERT INTO notes VALUES (2, 'from root')");
+        await root.query("UPDATE notes SET body = 'hello' WHERE id = 1");
+        await root.query("CHECKPOINT");
+        await root.query("GRANT pg_monitor TO alice"); // root may hand its roles on
+        await root.query("REVOKE pg_monitor FROM alice");
+        const denied = (sql: string, why: RegExp): Promise<void> => expect(root.query(sql)).rejects.toThrow(why);
+        await denied("SELECT pg_read_file('/etc/hostname')", /permission denied for function pg_read_file/);
+        await denied("COPY notes FROM PROGRAM 'id'", /pg_execute_server_program/);
+        await denied(`COPY notes TO '${join(home, "notes.txt")}'`, /pg_write_server_files/);
+        await denied("SELECT lo_import('/etc/hostname')", /permission denied for function lo_import/);
+        await denied("ALTER SYSTEM SET work_mem = '1GB'", /permission denied to set parameter "work_mem"/);
+        await denied("CREATE EXTENSION file_fdw", /permission denied to create extension "file_fdw"/);
+        await denied("ALTER ROLE root SUPERUSER", /must be superuser/);
+        await denied("GRANT pg_execute_server_program TO root", /must have admin option on role "pg_execute_server_program"/);
+        await denied("CREATE ROLE sneaky", /permission denied to create role/);
+      } finally {
+        await root.end();
+      }
+      expect(await run("alice", alicePassword, "shop", "SELECT body FROM notes ORDER BY id")).toEqual([{ body: "hello" }, { body: "from root" }]);
+
+      // An enable over a root that is a superuser (an older Hoard) takes the host's powers back.
+      const superuser = new pg.Client({ host: at.runDir, port: at.port, user: "postgres", database: "postgres" });
+      await superuser.connect();
+      try {
+        await superuser.query("ALTER ROLE root SUPERUSER");
+        await superuser.query("GRANT pg_execute_server_program TO root");
+      } finally {
+        await superuser.end();
+      }
+      const powers = "SELECT rolsuper, pg_has_role('root', 'pg_execute_server_program', 'member') AS program FROM pg_roles WHERE rolname = 'root'";
+      expect(await run("root", "root-pass-3", "postgres", powers)).toEqual([{ rolsuper: true, program: true }]);
+      await admin.enableRoot("root-pass-4");
+      expect(await run("root", "root-pass-4", "postgres", powers)).toEqual([{ rolsuper: false, program: false }]);
+      await admin.deleteDatabase("after_root");
+      await admin.disableRoot();
+      expect(await admin.rootEnabled()).toBe(false);
     });
 
     it("refuses reserved names and hosts before reaching the server", async () => {

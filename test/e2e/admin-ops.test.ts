@@ -96,7 +96,7 @@ describe.each(sqlEngines)("$datastore databases, users, access and root", ({ dat
     expect((await databases().listDatabases({ instanceId: instance.name })).databases.map((d) => d.name)).not.toContain("shop");
   });
 
-  it("root enable returns a password with full rights, once; disable removes it", async () => {
+  it("root enable returns a password, once, that can create databases; disable removes it", async () => {
     const root = serviceClient(RootService, stack.url, stack.token);
     expect((await root.getRootStatus({ instanceId: instance.name })).enabled).toBe(false);
     const { name, password } = await root.enableRoot({ instanceId: instance.name });

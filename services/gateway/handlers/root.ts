@@ -1,4 +1,4 @@
-// hoard.v1.RootService: the engine's superuser. The password is generated here, set by the agent,
+// hoard.v1.RootService: the instance's root account (full rights in its databases, none over the host). The password is generated here, set by the agent,
 // and returned once; it is stored nowhere in the control plane.
 import { randomBytes } from "node:crypto";
 import type { ConnectRouter } from "@connectrpc/connect";

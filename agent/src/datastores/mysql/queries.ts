@@ -74,9 +74,31 @@ export function revokeAll(pattern: string, user: string, host: string): string {
   return `REVOKE GRANT OPTION ${on};\nREVOKE ALL PRIVILEGES ${on};`;
 }
 
-/** Root: the superuser account clients may use from anywhere, created or reset. */
+/**
+ * Root's global privileges: Amazon RDS's master user, not a superuser. Every instance of a host
+ * runs its server as one OS account, so whatever reaches the host's files or the server's process
+ * reaches other tenants: FILE (LOAD_FILE, INTO OUTFILE), SUPER (SET GLOBAL general_log_file and
+ * the like), SHUTDOWN, SET USER (definers such as root@localhost), FEDERATED ADMIN (CREATE SERVER),
+ * CONNECTION ADMIN, READ_ONLY ADMIN, CREATE TABLESPACE, and the binlog and replication ones
+ * (CHANGE MASTER names files too) are left out. What stays is everything a database owner needs,
+ * RELOAD (FLUSH) and PROCESS included, with GRANT OPTION so root can hand it on.
+ */
+export const ROOT_PRIVILEGES: readonly string[] = [
+  "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "RELOAD", "PROCESS", "REFERENCES", "INDEX", "ALTER",
+  "SHOW DATABASES", "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW",
+  "CREATE ROUTINE", "ALTER ROUTINE", "CREATE USER", "EVENT", "TRIGGER", "DELETE HISTORY",
+];
+
+/**
+ * Root: the master account clients may use from anywhere, created or reset. Its grants are reset
+ * too, so a root from an older enable (ALL PRIVILEGES) ends up with exactly ROOT_PRIVILEGES.
+ */
 export function enableRoot(identified: string): string {
-  return [ensureUser("root", "%", identified), "GRANT ALL PRIVILEGES ON *.* TO `root`@`%` WITH GRANT OPTION;"].join("\n");
+  return [
+    ensureUser("root", "%", identified),
+    "REVOKE ALL PRIVILEGES, GRANT OPTION FROM `root`@`%`;",
+    `GRANT ${ROOT_PRIVILEGES.join(", ")} ON *.* TO \`root\`@\`%\` WITH GRANT OPTION;`,
+  ].join("\n");
 }
 
 /** Removes root@%; root@localhost stays, for the agent. */

@@ -57,6 +57,7 @@ describe("my.cnf", () => {
     expect(text).toContain("socket = /run/hoard/i-1/mysqld.sock\n");
     expect(text).toContain("bind-address = 127.10.0.3\nport = 3306\n");
     expect(text).toContain("skip-name-resolve = ON\n");
+    expect(text).toContain("local-infile = OFF\nsymbolic-links = OFF\n");
     expect(text).toContain("secure-file-priv = /run/hoard/i-1/files\n");
     expect(text).toContain("log-error = /srv/hoard/i-1/log/error.log\nslow_query_log = OFF\n");
     expect(paths.optionFile).toBe("/srv/hoard/i-1/volume/my.cnf");

@@ -48,9 +48,10 @@ export function checkFlavor(ramMb: number, vcpus: number): void {
 
 /**
  * Files, addresses and behaviour fixed by the layout. Host names are never resolved (accounts
- * match client addresses), LOAD DATA LOCAL is off, and file import/export (LOAD_FILE, INTO
- * OUTFILE) is confined to a directory of the instance's own, so an enabled root cannot read
- * another instance's files through the shared server account.
+ * match client addresses), LOAD DATA LOCAL is off, file import/export (LOAD_FILE, INTO OUTFILE,
+ * for an account with FILE) is confined to a directory of the instance's own, and symbolic links
+ * are off, so CREATE TABLE ... DATA/INDEX DIRECTORY (CREATE privilege only) is ignored instead of
+ * placing files wherever the shared server account can write, another instance's files included.
  */
 export function deriveServerSettings(layout: InstanceLayout, paths: MysqlPaths, basedir: string): Settings {
   return [
@@ -62,6 +63,7 @@ export function deriveServerSettings(layout: InstanceLayout, paths: MysqlPaths, 
     ["port", layout.port],
     ["skip-name-resolve", true],
     ["local-infile", false],
+    ["symbolic-links", false],
     ["secure-file-priv", paths.secureFileDir],
     ["character-set-server", "utf8mb4"],
   ];

@@ -49,8 +49,8 @@ export const TERMINATE_SESSIONS = `
   SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
   WHERE usename = $1 AND ($2::text IS NULL OR datname = $2) AND pid <> pg_backend_pid()`;
 
-/** $1: role name; whether it exists and can log in as a superuser. */
-export const ROLE_LOGIN = "SELECT rolcanlogin AND rolsuper AS enabled FROM pg_roles WHERE rolname = $1";
+/** $1: role name; whether it exists and can log in. */
+export const ROLE_LOGIN = "SELECT rolcanlogin AS enabled FROM pg_roles WHERE rolname = $1";
 
 export function dropDatabase(name: string): string {
   // FORCE ends other sessions on it first (PostgreSQL 13+), so a connected client cannot block the drop.
@@ -106,15 +106,48 @@ export function forbidLogin(role: string): string {
   return `ALTER ROLE ${id(role)} WITH NOLOGIN`;
 }
 
-export function createSuperuser(role: string, password: string): string {
-  return `CREATE ROLE ${id(role)} WITH SUPERUSER LOGIN PASSWORD ${lit(password)}`;
+/**
+ * Root's attributes, RDS's master user minus what PostgreSQL 15 cannot confine: it logs in and
+ * creates databases, but is no superuser, and has no CREATEROLE either, since before PostgreSQL 16
+ * CREATEROLE may grant any non-superuser role, pg_execute_server_program included, to itself.
+ */
+const ROOT_ATTRIBUTES = "NOSUPERUSER LOGIN CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
+
+/** `password` is a SCRAM verifier or the plaintext (see scram.ts). */
+export function createRoot(role: string, password: string): string {
+  return `CREATE ROLE ${id(role)} WITH ${ROOT_ATTRIBUTES} PASSWORD ${lit(password)}`;
 }
 
-export function alterSuperuser(role: string, password: string): string {
-  return `ALTER ROLE ${id(role)} WITH SUPERUSER LOGIN PASSWORD ${lit(password)}`;
+/** Resets an existing root, a superuser from an older enable included, to root's attributes. */
+export function alterRoot(role: string, password: string): string {
+  return `ALTER ROLE ${id(role)} WITH ${ROOT_ATTRIBUTES} PASSWORD ${lit(password)}`;
+}
+
+/**
+ * Root's predefined roles, with ADMIN OPTION so it can hand them on: every table's data, the
+ * monitoring views, signalling other backends, CHECKPOINT. Never the pg_*_server_* roles, which
+ * reach files and programs as the OS account all instances of a host share.
+ */
+export const ROOT_ROLES: readonly string[] = ["pg_read_all_data", "pg_write_all_data", "pg_monitor", "pg_signal_backend", "pg_checkpoint"];
+
+/** What root must not hold, even if it got them as a superuser once. */
+export const HOST_ROLES: readonly string[] = ["pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"];
+
+export function grantRootRoles(role: string): string {
+  return `GRANT ${ROOT_ROLES.map(id).join(", ")} TO ${id(role)} WITH ADMIN OPTION`;
+}
+
+/** A REVOKE of a role not held only warns, so this runs whatever root holds. */
+export function revokeHostRoles(role: string): string {
+  return `REVOKE ${HOST_ROLES.map(id).join(", ")} FROM ${id(role)}`;
+}
+
+/** Hoard's databases are closed to PUBLIC (closeDatabase); root gets in to each like a granted user. */
+export function grantDatabaseToRoot(database: string, role: string): string {
+  return `GRANT ALL PRIVILEGES ON DATABASE ${id(database)} TO ${id(role)}`;
 }
 
 /** Disabled root: no login, no password, no superuser power; its objects keep their owner. */
-export function disableSuperuser(role: string): string {
+export function disableRoot(role: string): string {
   return `ALTER ROLE ${id(role)} WITH NOSUPERUSER NOLOGIN PASSWORD NULL`;
 }

@@ -25,7 +25,7 @@ export function renderSettings(settings: Settings): string {
 
 /**
  * Authentication. Remote clients always use SCRAM-SHA-256, and the agent's superuser (postgres) may
- * not log in over TCP at all; `root`, the superuser users may enable (root.ts), is let in like any
+ * not log in over TCP at all; `root`, the master account users may enable (root.ts), is let in like any
  * other role, with its password. On the unix socket the superuser authenticates by peer: only the OS users in
  * pg_ident.conf's hoard-admin map (the agent's account and the server's) may act as it, so the agent
  * needs no stored password after a restart to probe or administer the server. The socket directory

@@ -1,5 +1,5 @@
 // Databases: list, create and drop, through the agent's superuser. A database Hoard creates is
-// closed to PUBLIC at once, so only users granted it (grantAccess) can connect.
+// closed to PUBLIC at once, so only users granted it (grantAccess), and root, can connect.
 import { DatastoreConflictError, DatastoreNotFoundError, DatastoreSpecError } from "../errors.js";
 import type { DatabaseInfo, DatabaseSpec } from "../manager.js";
 import { closeDatabase, dropDatabase, ENCODING_ID, LIST_DATABASES } from "./admin-queries.js";
@@ -7,6 +7,7 @@ import { ADMIN_DATABASE, adminSession, sqlState } from "./admin-session.js";
 import type { InstanceContext } from "./context.js";
 import { assertDatabaseName } from "./names.js";
 import { createDatabase as createDatabaseSql, DATABASE_EXISTS } from "./queries.js";
+import { openDatabaseToRoot } from "./root.js";
 
 /** CREATE DATABASE's refusals of a character set or collation: 22023 mismatch, 42704 encoding, 42809 locale. */
 const LOCALE_STATES = new Set(["22023", "42704", "42809"]);
@@ -51,6 +52,7 @@ export async function createDatabase(ctx: InstanceContext, spec: DatabaseSpec): 
       throw err;
     }
     await client.query(closeDatabase(name));
+    await openDatabaseToRoot(client, name);
   });
   ctx.logger.info({ database: name }, "postgresql database created");
 }
