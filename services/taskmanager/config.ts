@@ -1,4 +1,5 @@
 // Taskmanager settings, parsed once from the environment.
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,17 +15,29 @@ export interface TaskmanagerConfig {
   readoptMs: number;
   addressMode: "loopback" | "host";
   hostAddress: string;
+  /** Loopback mode: instance addresses are allocated after this one (two control planes on one host need different bases). */
+  loopbackBase: string;
   portRange: [number, number];
   /** argv that starts a guest agent. */
   agentCommand: string[];
+  /** argv of agents started by earlier versions, still recognised as an instance's agent. */
+  formerAgentCommands: string[][];
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The agent's entry point: the compiled one when this code runs compiled, else the source via tsx. */
+const compiled = import.meta.url.includes("/dist/");
+/** The agent bundle (scripts/bundle-agent.mjs): one file, so node starts it without resolving a module graph. */
+const agentBundle = path.join(repoRoot, "agent/hoard-agent.mjs");
+const bundledAgent = [process.execPath, agentBundle];
+const compiledAgent = [process.execPath, path.join(repoRoot, "agent/src/main.js")];
+
+/**
+ * The agent's entry point: the bundle when this code runs compiled and the bundle was built, else
+ * the compiled entry point, else the source via tsx.
+ */
 function defaultAgentCommand(): string[] {
-  const compiled = import.meta.url.includes("/dist/");
-  if (compiled) return [process.execPath, path.join(repoRoot, "agent/src/main.js")];
+  if (compiled) return existsSync(agentBundle) ? bundledAgent : compiledAgent;
   return [process.execPath, "--import", "tsx", path.join(repoRoot, "agent/src/main.ts")];
 }
 
@@ -41,7 +54,11 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     readoptMs: parseInteger("HOARD_READOPT_MS", env.HOARD_READOPT_MS ?? "15000", 500),
     addressMode: mode,
     hostAddress: env.HOARD_HOST_ADDRESS ?? "127.0.0.1",
+    loopbackBase: env.HOARD_LOOPBACK_BASE ?? "127.10.0.0",
     portRange: [low, high] as [number, number],
     agentCommand: env.HOARD_AGENT_COMMAND ? (JSON.parse(env.HOARD_AGENT_COMMAND) as string[]) : defaultAgentCommand(),
+    // An agent started from the other compiled form (before the bundle existed, or while it was
+    // missing) is still the instance's agent: adopt it rather than start a second one.
+    formerAgentCommands: compiled ? [bundledAgent, compiledAgent] : [],
   });
 }

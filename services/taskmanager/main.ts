@@ -32,8 +32,10 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
     home: platform.home,
     natsUrl: platform.natsUrl,
     agentCommand: config.agentCommand,
+    formerAgentCommands: config.formerAgentCommands,
     addressMode: config.addressMode,
     hostAddress: config.hostAddress,
+    loopbackBase: config.loopbackBase,
     portRange: config.portRange,
     logger: logger.child({ component: "compute-local" }),
   });

@@ -16,6 +16,7 @@ import {
   processesMentioning,
   readPid,
   spec,
+  STAND_IN_AGENT,
   tempHome,
   testProvider,
 } from "./local-provider-helpers.js";
@@ -147,6 +148,24 @@ describe("local compute provider", () => {
     await restarted.ensure(spec("adopt"), never());
     expect((await restarted.describe("adopt"))?.agentPid).toBe(pid);
     expect(await readFile(runFile(ref.root, "agent.pid"), "utf8")).toBe(`${pid}\n`);
+  }, 60_000);
+
+  it("adopts an agent started with a former agent command instead of starting a second one", async () => {
+    const formerCommand = [process.execPath, "--no-warnings", STAND_IN_AGENT];
+    const before = testProvider(home, { agentCommand: formerCommand });
+    const ref = await before.ensure(spec("upgrade"), never());
+    const pid = (await before.describe("upgrade"))?.agentPid;
+    expect(pid).toBeDefined();
+
+    const upgraded = testProvider(home, { formerAgentCommands: [formerCommand] });
+    expect(await upgraded.ensure(spec("upgrade"), never())).toEqual(ref);
+    expect(await upgraded.describe("upgrade")).toMatchObject({ status: "RUNNING", agentPid: pid });
+    await readPid(runFile(ref.root, "agent-ready"));
+    const starts = (await readFile(runFile(ref.root, "agent-started"), "utf8")).trim().split("\n");
+    expect(starts).toEqual([String(pid)]);
+
+    await upgraded.destroy("upgrade", never());
+    expect(isAlive(pid ?? 0)).toBe(false);
   }, 60_000);
 
   it.runIf(isRoot)("mounts a real ext4 volume of the requested size that fills up with ENOSPC", async () => {

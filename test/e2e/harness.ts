@@ -89,6 +89,8 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     HOARD_LOG_LEVEL: "debug",
     HOARD_TASK_POLL_MS: "200",
     HOARD_HEARTBEAT_EXPIRY_MS: "6000",
+    // Test files run in parallel, each with its own stack: give each its own block of addresses.
+    HOARD_LOOPBACK_BASE: `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.0`,
     ...options.env,
   };
   const mode = options.mode ?? "up";

@@ -21,7 +21,7 @@ const expected: Record<string, Record<string, [S, O]>> = {
     HEALTHY: [S.BUILD, O.HEALTHY],
     SHUTDOWN: [S.BUILD, O.SHUTDOWN],
     CRASHED: [S.BUILD, O.FAILED],
-    FAILED: [S.ERROR, O.FAILED],
+    FAILED: [S.BUILD, O.FAILED],
     UNKNOWN: [S.BUILD, O.UNKNOWN],
   },
   RESTARTING: Object.fromEntries(

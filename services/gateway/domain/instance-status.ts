@@ -53,7 +53,9 @@ function deriveInstanceStatus(task: string, service: string): InstanceStatus {
     case "FAILED":
       return InstanceStatus.ERROR;
     case "BUILDING":
-      return service === "FAILED" ? InstanceStatus.ERROR : InstanceStatus.BUILD;
+      // Even when the agent reports FAILED: the workflow owns the outcome and records the fault
+      // (within its deadline), so ERROR never shows without one.
+      return InstanceStatus.BUILD;
     case "RESTARTING":
       return InstanceStatus.REBOOT;
     case "NONE":

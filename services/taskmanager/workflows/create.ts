@@ -42,6 +42,7 @@ export const createWorkflow: Workflow = async (ctx) => {
     () =>
       waitFor(async () => (await agent.ping({}, { signal, timeoutMs: 2000 })).instanceId || undefined, {
         intervalMs: 100,
+        startIntervalMs: 20,
         signal,
         timeoutMs: ctx.agentConnectTimeoutMs,
         what: "the guest agent to connect",
@@ -72,7 +73,7 @@ export const createWorkflow: Workflow = async (ctx) => {
           if (s.status === ServiceStatus.FAILED) throw new TaskFault(`the database server failed: ${s.detail}`, "step wait-healthy");
           return s.status === ServiceStatus.HEALTHY ? s : undefined;
         },
-        { intervalMs: 200, signal, what: "the database server to answer queries" },
+        { intervalMs: 200, startIntervalMs: 20, signal, what: "the database server to answer queries" },
       ),
     { always: true },
   );

@@ -1,11 +1,24 @@
 // Polling with a deadline: every wait in a workflow ends, either with a value or with a fault.
 
+export interface WaitOptions {
+  /** Pause between probes once the first second is over. */
+  intervalMs: number;
+  /**
+   * Pause between probes during the first second (default intervalMs): what is waited for often
+   * comes within it, and a probe that fails at once (no responder yet) costs next to nothing.
+   */
+  startIntervalMs?: number;
+  signal: AbortSignal;
+  what: string;
+  timeoutMs?: number;
+}
+
+const START_PERIOD_MS = 1000;
+
 /** Calls `probe` every `intervalMs` until it returns a value (not undefined) or `signal` fires. */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  options: { intervalMs: number; signal: AbortSignal; what: string; timeoutMs?: number },
-): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const limit = options.timeoutMs ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : options.signal;
+  const started = performance.now();
   let lastError: unknown;
   for (;;) {
     if (limit.aborted) {
@@ -18,7 +31,8 @@ export async function waitFor<T>(
     } catch (err) {
       lastError = err;
     }
-    await sleep(options.intervalMs, limit);
+    const early = performance.now() - started < START_PERIOD_MS;
+    await sleep(early ? (options.startIntervalMs ?? options.intervalMs) : options.intervalMs, limit);
   }
 }
 

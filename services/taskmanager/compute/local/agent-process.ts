@@ -11,6 +11,9 @@ import type { InstancePaths } from "./instance-paths.js";
 import { isAlive, listPids, readCmdline, readEnviron } from "./proc-fs.js";
 import { waitUntil } from "./wait.js";
 
+/** Processes looked at concurrently when scanning /proc for an agent. */
+const SCAN_BATCH = 32;
+
 /** The environment variable through which the agent finds instance.json. */
 export const INSTANCE_CONFIG_ENV = "HOARD_INSTANCE_CONFIG";
 
@@ -20,11 +23,18 @@ export interface AgentLauncher {
   logger: Logger;
 }
 
-/** True when `pid` is this instance's agent (alive, right argv, right config in its environment). */
-export async function isInstanceAgent(pid: number, command: readonly string[], configPath: string): Promise<boolean> {
+/**
+ * The argv an agent may run with: the one this provider starts agents with first, then those of
+ * earlier versions, whose agents are still this instance's agent (adopted, stopped on destroy)
+ * rather than a stranger to start a second agent beside.
+ */
+export type AgentCommands = readonly (readonly string[])[];
+
+/** True when `pid` is this instance's agent (alive, a known argv, right config in its environment). */
+export async function isInstanceAgent(pid: number, commands: AgentCommands, configPath: string): Promise<boolean> {
   if (!(await isAlive(pid))) return false;
   const argv = await readCmdline(pid);
-  if (argv.length !== command.length || argv.some((arg, i) => arg !== command[i])) return false;
+  if (!commands.some((command) => sameArgv(argv, command))) return false;
   return (await readEnviron(pid)).includes(`${INSTANCE_CONFIG_ENV}=${configPath}`);
 }
 
@@ -32,13 +42,19 @@ export async function isInstanceAgent(pid: number, command: readonly string[], c
  * Pid of the running agent: the one in agent.pid when it checks out, else one found by scanning
  * /proc (a crash between spawn and writing agent.pid), whose pid is then recorded again.
  */
-export async function findAgent(paths: InstancePaths, command: readonly string[]): Promise<number | undefined> {
+export async function findAgent(paths: InstancePaths, commands: AgentCommands): Promise<number | undefined> {
   const recorded = await readPidFile(paths.agentPid);
-  if (recorded !== undefined && (await isInstanceAgent(recorded, command, paths.config))) return recorded;
-  for (const pid of await listPids()) {
-    if (pid !== process.pid && (await isInstanceAgent(pid, command, paths.config))) {
-      await writePidFile(paths.agentPid, pid);
-      return pid;
+  if (recorded !== undefined && (await isInstanceAgent(recorded, commands, paths.config))) return recorded;
+  // In batches: one process at a time costs an event-loop round trip each, all at once could run
+  // out of file descriptors, and a failed read would hide a live agent.
+  const pids = (await listPids()).filter((pid) => pid !== process.pid);
+  for (let start = 0; start < pids.length; start += SCAN_BATCH) {
+    const batch = pids.slice(start, start + SCAN_BATCH);
+    const matches = await Promise.all(batch.map((pid) => isInstanceAgent(pid, commands, paths.config)));
+    const found = batch.find((_, i) => matches[i]);
+    if (found !== undefined) {
+      await writePidFile(paths.agentPid, found);
+      return found;
     }
   }
   return undefined;
@@ -75,10 +91,10 @@ export async function startAgent(paths: InstancePaths, launcher: AgentLauncher):
 /** SIGTERMs the agent, SIGKILLs it after `graceMs`, and removes agent.pid. */
 export async function stopAgent(
   paths: InstancePaths,
-  command: readonly string[],
+  commands: AgentCommands,
   options: { graceMs: number; logger: Logger; signal?: AbortSignal },
 ): Promise<void> {
-  const pid = await findAgent(paths, command);
+  const pid = await findAgent(paths, commands);
   if (pid !== undefined) {
     options.logger.info({ pid }, "stopping agent");
     kill(pid, "SIGTERM");
@@ -101,6 +117,10 @@ async function writePidFile(file: string, pid: number): Promise<void> {
   const temp = `${file}.tmp`;
   await writeFile(temp, `${pid}\n`);
   await rename(temp, file);
+}
+
+function sameArgv(argv: readonly string[], command: readonly string[]): boolean {
+  return argv.length === command.length && argv.every((arg, i) => arg === command[i]);
 }
 
 function kill(pid: number, signal: NodeJS.Signals): void {

@@ -64,20 +64,26 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     const account = await engineAccount();
     signal.throwIfAborted();
 
-    // 1. Directories and the volume.
-    for (const dir of [paths.root, paths.volume, paths.runDir, paths.logDir]) await mkdir(dir, { recursive: true });
+    // 1. Directories.
+    await mkdir(paths.root, { recursive: true });
+    await Promise.all([paths.volume, paths.runDir, paths.logDir].map((dir) => mkdir(dir, { recursive: true })));
     await chmod(paths.root, 0o755);
     const existing = await readInstanceConfig(paths.config);
+    // The agent is only ever started after instance.json is written, so without one none can run.
+    const agentMayRun = existing !== undefined || (await exists(paths.config));
     const volumeKind = existing?.volumeKind ?? (opts.useLoopVolumes || (await exists(paths.volumeImage)) ? "loop" : "directory");
-    if (volumeKind === "loop") {
-      await ensureLoopVolume(paths.volumeImage, paths.volume, spec.volumeSizeGb, { logger: log, signal });
-    }
-    if (account) {
-      for (const dir of [paths.volume, paths.runDir, paths.logDir]) await chown(dir, account.uid, account.gid);
-    }
-    signal.throwIfAborted();
 
-    // 2 + 3. The address, recorded in instance.json together with everything else the agent needs.
+    // 2. The volume, and 3. the address recorded in instance.json with everything else the agent
+    // needs: independent of each other, so the address is allocated while mkfs runs. Both finish
+    // (settle) before this returns, so no step of a failed ensure outlives the instance lock.
+    const volume = async (): Promise<void> => {
+      if (volumeKind === "loop") {
+        await ensureLoopVolume(paths.volumeImage, paths.volume, spec.volumeSizeGb, { logger: log, signal });
+      }
+      if (account) {
+        await Promise.all([paths.volume, paths.runDir, paths.logDir].map((dir) => chown(dir, account.uid, account.gid)));
+      }
+    };
     const configFor = (address: Address): InstanceConfig => ({
       instanceId: spec.instanceId,
       engine: spec.engine,
@@ -93,20 +99,28 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       runAs: account,
       natsUrl: opts.natsUrl,
     });
-    const known = requestedAddress(spec) ?? existing;
-    const config = known
-      ? configFor({ host: known.host, port: known.port })
-      : await allocator.allocate(spec.engine, async (address) => {
-          const fresh = configFor(address);
+    const address = async (): Promise<InstanceConfig> => {
+      const known = requestedAddress(spec) ?? existing;
+      if (!known) {
+        return allocator.allocate(spec.engine, async (allocated) => {
+          const fresh = configFor(allocated);
           await writeInstanceConfig(paths.config, fresh);
-          log.info({ host: address.host, port: address.port }, "address allocated");
+          log.info({ host: allocated.host, port: allocated.port }, "address allocated");
           return fresh;
         });
-    await writeInstanceConfig(paths.config, config);
+      }
+      const config = configFor({ host: known.host, port: known.port });
+      await writeInstanceConfig(paths.config, config);
+      return config;
+    };
+    const [volumeDone, addressDone] = await Promise.allSettled([volume(), address()]);
+    if (volumeDone.status === "rejected") throw volumeDone.reason;
+    if (addressDone.status === "rejected") throw addressDone.reason;
+    const config = addressDone.value;
     signal.throwIfAborted();
 
     // 4. The agent.
-    if ((await findAgent(paths, opts.agentCommand)) === undefined) {
+    if (!agentMayRun || (await findAgent(paths, opts.agentCommands)) === undefined) {
       await startAgent(paths, { command: opts.agentCommand, env: opts.extraAgentEnv, logger: log });
     }
     return refOf(config, paths);
@@ -119,7 +133,7 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     if (!(await exists(paths.root))) return;
     signal.throwIfAborted();
     const graceMs = opts.stopGraceMs;
-    await stopAgent(paths, opts.agentCommand, { graceMs, logger: log, signal });
+    await stopAgent(paths, opts.agentCommands, { graceMs, logger: log, signal });
     await killProcessesUsing(paths.root, { graceMs, logger: log, signal });
     const left = await releaseLoopVolume(paths.volumeImage, paths.root, {
       logger: log,
@@ -154,7 +168,7 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       const paths = instancePaths(instancesDir, instanceId);
       if (!(await exists(paths.root))) return undefined;
       const config = await readInstanceConfig(paths.config);
-      const agentPid = await findAgent(paths, opts.agentCommand);
+      const agentPid = await findAgent(paths, opts.agentCommands);
       const ref: ComputeRef = config
         ? refOf(config, paths)
         : // A crash before instance.json was written: the directory exists, nothing is known yet.

@@ -2,7 +2,7 @@
 // `${root}/volume`, so an instance has a hard size limit (ENOSPC, not a full host disk) and can be
 // grown online later. Every step checks what is already done, so ensure() can resume after a crash.
 
-import { open, stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import type { Logger } from "pino";
 import { findMount, mountsUnder } from "./mounts.js";
 import { createMutex } from "./mutex.js";
@@ -13,6 +13,17 @@ const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 const EXT_MAGIC_OFFSET = 1080;
 const EXT_MAGIC = 0xef53;
+
+/**
+ * mkfs.ext4 on a freshly truncated sparse image. Discard stays on: on a regular file it punches
+ * holes, after which mke2fs knows the inode tables read as zeros and marks them zeroed, so the
+ * kernel's lazy-init thread has nothing to write after the mount (`nodiscard` would undo that).
+ * `lazy_journal_init` skips writing the journal's zeros (32 MiB on 1 GiB): the image is sparse and
+ * was just emptied and discarded (see emptySparse), so those blocks already read as zeros.
+ */
+function mkfsArgv(image: string): string[] {
+  return ["mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_journal_init=1", image];
+}
 
 // util-linux picks a free loop device and then claims it; serialising our own mounts keeps
 // concurrent ensure() calls from racing for the same device.
@@ -27,16 +38,18 @@ export async function ensureLoopVolume(
 ): Promise<void> {
   const { logger, signal } = options;
   if (await findMount(mountPoint)) return;
-  const formatted = await hasExtSuperblock(image);
+  const { created, formatted } = await inspectImage(image);
   if (!formatted) {
     // Not formatted means nothing was ever stored, so (re)sizing and formatting loses nothing.
     const bytes = Math.max(64, Math.round((sizeGb * GIB) / MIB)) * MIB;
-    await runCommand(["truncate", "-s", String(bytes), image], { signal });
+    await emptySparse(image, bytes);
+    signal?.throwIfAborted();
     logger.info({ image, bytes }, "formatting volume");
-    await runCommand(["mkfs.ext4", "-q", "-F", "-m", "0", image], { signal, timeoutMs: 300_000 });
+    await runCommand(mkfsArgv(image), { signal, timeoutMs: 300_000 });
   }
   await loopSetup.runExclusive(async () => {
-    await detachLoopDevices(image, { signal });
+    // A loop device can only be left over for an image that existed before this call.
+    if (!created) await detachLoopDevices(image, { signal });
     await runCommand(["mount", "-o", "loop,nodev,nosuid", image, mountPoint], { signal, timeoutMs: 60_000 });
   });
   logger.info({ image, mountPoint }, "volume mounted");
@@ -97,13 +110,30 @@ async function detachLoopDevices(image: string, options: { signal?: AbortSignal 
   }
 }
 
-async function hasExtSuperblock(image: string): Promise<boolean> {
-  const handle = await open(image, "r").catch(() => undefined);
-  if (!handle) return false;
+/** Whether the image had to be created (it did not exist) and whether it already holds ext4. */
+async function inspectImage(image: string): Promise<{ created: boolean; formatted: boolean }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(image, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { created: true, formatted: false };
+    throw err;
+  }
   try {
     const buffer = Buffer.alloc(2);
     const { bytesRead } = await handle.read(buffer, 0, 2, EXT_MAGIC_OFFSET);
-    return bytesRead === 2 && buffer.readUInt16LE(0) === EXT_MAGIC;
+    return { created: false, formatted: bytesRead === 2 && buffer.readUInt16LE(0) === EXT_MAGIC };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes `image` a sparse file of `bytes` that reads as zeros throughout, creating it if needed. */
+async function emptySparse(image: string, bytes: number): Promise<void> {
+  const handle = await open(image, "a", 0o600);
+  try {
+    await handle.truncate(0);
+    await handle.truncate(bytes);
   } finally {
     await handle.close();
   }

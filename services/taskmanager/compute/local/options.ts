@@ -3,6 +3,7 @@
 
 import path from "node:path";
 import type { Logger } from "pino";
+import type { AgentCommands } from "./agent-process.js";
 import { parseIpv4 } from "./ipv4.js";
 
 export interface LocalProviderOptions {
@@ -12,6 +13,11 @@ export interface LocalProviderOptions {
   natsUrl: string;
   /** argv that starts a guest agent; nothing is appended, the agent reads HOARD_INSTANCE_CONFIG. */
   agentCommand: string[];
+  /**
+   * argv that earlier versions started agents with. Agents still running them stay this instance's
+   * agent (adopted, stopped on destroy) instead of getting a second agent started beside them.
+   */
+  formerAgentCommands?: string[][];
   /** "loopback": a distinct 127.x.y.z per instance on the engine's standard port; "host": hostAddress + a port. */
   addressMode: "loopback" | "host";
   /** Host mode: the address engines listen on and clients connect to. Default 127.0.0.1. */
@@ -38,6 +44,8 @@ export interface ResolvedOptions {
   cacheDir: string;
   natsUrl: string;
   agentCommand: readonly string[];
+  /** agentCommand first, then formerAgentCommands: what a running agent may be running. */
+  agentCommands: AgentCommands;
   addressMode: "loopback" | "host";
   hostAddress: string;
   portRange: readonly [number, number];
@@ -74,6 +82,9 @@ export function resolveOptions(options: LocalProviderOptions): ResolvedOptions {
     cacheDir: path.join(home, "cache"),
     natsUrl: options.natsUrl,
     agentCommand: Object.freeze([...options.agentCommand]),
+    agentCommands: Object.freeze(
+      [options.agentCommand, ...(options.formerAgentCommands ?? []).filter((c) => c.length > 0)].map((c) => Object.freeze([...c])),
+    ),
     addressMode: options.addressMode,
     hostAddress: options.hostAddress ?? "127.0.0.1",
     portRange,
