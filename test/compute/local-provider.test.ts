@@ -78,10 +78,24 @@ describe("local compute provider", () => {
     });
     if (isRoot) {
       const runAs = config.runAs as { user: string; uid: number; gid: number };
-      expect(["hoard", "postgres", "nobody"]).toContain(runAs.user);
+      // An account of its own, so no other instance's server can read its files.
+      expect(runAs.user).toBe("hoard-config");
       for (const dir of ["volume", "run", "logs"]) expect((await stat(path.join(ref.root, dir))).uid).toBe(runAs.uid);
     }
     await eventually(async () => (await readFile(path.join(ref.root, "logs", "agent.log"), "utf8")).includes("stand-in agent"));
+  }, 60_000);
+
+  it.runIf(isRoot)("gives every instance an OS account of its own, and removes it with the instance", async () => {
+    const a = await provider.ensure(spec("acct-a"), never());
+    const b = await provider.ensure(spec("acct-b"), never());
+    const owner = async (root: string) => (await stat(path.join(root, "volume"))).uid;
+    expect(await owner(a.root)).not.toBe(await owner(b.root));
+    const passwd = () => readFile("/etc/passwd", "utf8");
+    expect(await passwd()).toContain("hoard-accta:");
+    await provider.destroy("acct-a", never());
+    await provider.destroy("acct-b", never());
+    expect(await passwd()).not.toContain("hoard-accta:");
+    expect(await passwd()).not.toContain("hoard-acctb:");
   }, 60_000);
 
   it("gives two instances distinct loopback addresses on the standard port", async () => {

@@ -11,16 +11,17 @@ import { DestroyIncompleteError, InvalidInstanceSpecError } from "./errors.js";
 import { readInstanceConfig, writeInstanceConfig, type InstanceConfig } from "./instance-config.js";
 import { assertInstanceId, instancePaths, isValidInstanceId, type InstancePaths } from "./instance-paths.js";
 import { ensureLoopVolume, releaseLoopVolume } from "./loop-volume.js";
-import { createKeyedMutex } from "./mutex.js";
+import { createKeyedMutex, createMutex } from "./mutex.js";
 import { resolveOptions, type LocalProviderOptions } from "./options.js";
 import { findProcessesUsing, killProcessesUsing } from "./process-reaper.js";
-import { resolveRunAs, untraversableBy, type RunAs } from "./run-as.js";
+import { ensureAccount, instanceAccountName, removeAccount, resolveRunAs, untraversableBy, type RunAs } from "./run-as.js";
 
 /** Creates the local provider; throws at once on options that can never work. */
 export function createLocalProvider(options: LocalProviderOptions): ComputeProvider {
   const opts = resolveOptions(options);
   const logger = options.logger.child({ component: "compute-local" });
   const perInstance = createKeyedMutex();
+  const accounts = createMutex(); // useradd/userdel lock /etc/passwd: one at a time
   let runAs: Promise<RunAs | null> | undefined;
   let home: Promise<{ instancesDir: string; cacheDir: string }> | undefined;
 
@@ -61,14 +62,16 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     const log = logger.child({ instanceId: spec.instanceId });
     const { instancesDir, cacheDir } = await layout();
     const paths = instancePaths(instancesDir, spec.instanceId);
-    const account = await engineAccount();
+    const existing = await readInstanceConfig(paths.config);
+    const account = opts.perInstanceAccounts
+      ? await accounts.runExclusive(() => ensureAccount(existing?.runAs?.user ?? instanceAccountName(spec.instanceId)))
+      : await engineAccount();
     signal.throwIfAborted();
 
     // 1. Directories.
     await mkdir(paths.root, { recursive: true });
     await Promise.all([paths.volume, paths.runDir, paths.logDir].map((dir) => mkdir(dir, { recursive: true })));
     await chmod(paths.root, 0o755);
-    const existing = await readInstanceConfig(paths.config);
     // The agent is only ever started after instance.json is written, so without one none can run.
     const agentMayRun = existing !== undefined || (await exists(paths.config));
     const volumeKind = existing?.volumeKind ?? (opts.useLoopVolumes || (await exists(paths.volumeImage)) ? "loop" : "directory");
@@ -150,6 +153,10 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       );
     }
     signal.throwIfAborted();
+    // The account goes before the directory: if removing it fails, the directory still says which
+    // account to remove on the next attempt.
+    const account = (await readInstanceConfig(paths.config))?.runAs?.user;
+    if (opts.perInstanceAccounts && account) await accounts.runExclusive(() => removeAccount(account));
     await rm(paths.root, { recursive: true, force: true, maxRetries: 3 });
     log.info("instance destroyed");
   }

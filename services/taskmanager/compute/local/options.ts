@@ -30,6 +30,12 @@ export interface LocalProviderOptions {
   useLoopVolumes?: boolean;
   /** Unprivileged account the engine runs as. Default as root: "hoard", else "postgres", else "nobody". */
   runAsUser?: string;
+  /**
+   * As root, give every instance an OS account of its own (hoard-<id prefix>), created on ensure and
+   * removed on destroy, so one tenant's server (or its root user) cannot read another's files.
+   * Default: true as root unless runAsUser names a shared account.
+   */
+  perInstanceAccounts?: boolean;
   logger: Logger;
   /** Extra environment for the agent process (on top of this process's environment). */
   extraAgentEnv?: Record<string, string>;
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   useLoopVolumes: boolean;
   isRoot: boolean;
   runAsUser: string | undefined;
+  perInstanceAccounts: boolean;
   extraAgentEnv: Readonly<Record<string, string>>;
   stopGraceMs: number;
 }
@@ -92,6 +99,7 @@ export function resolveOptions(options: LocalProviderOptions): ResolvedOptions {
     useLoopVolumes,
     isRoot,
     runAsUser: options.runAsUser ?? undefined,
+    perInstanceAccounts: isRoot && (options.perInstanceAccounts ?? options.runAsUser === undefined),
     extraAgentEnv: Object.freeze({ ...options.extraAgentEnv }),
     stopGraceMs: options.stopGraceMs ?? 5000,
   });

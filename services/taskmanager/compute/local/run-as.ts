@@ -32,6 +32,37 @@ export async function resolveRunAs(configured: string | undefined, isRoot: boole
   throw new Error(`none of the default engine accounts exist: ${DEFAULT_CANDIDATES.join(", ")}`);
 }
 
+/** Prefix of the accounts Hoard creates per instance; destroy only ever removes accounts with it. */
+export const INSTANCE_ACCOUNT_PREFIX = "hoard-";
+
+/** The per-instance account's name: short enough for every tool (32 chars), valid for useradd. */
+export function instanceAccountName(instanceId: string): string {
+  return `${INSTANCE_ACCOUNT_PREFIX}${instanceId.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 16)}`;
+}
+
+/**
+ * Creates the system account (and its own group) when missing. useradd takes a lock on
+ * /etc/passwd, so concurrent ensures are serialised by the caller; "already exists" from a racing
+ * creator is fine.
+ */
+export async function ensureAccount(name: string): Promise<RunAs> {
+  const known = await lookupUser(name);
+  if (known) return known;
+  await runCommand(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], {
+    okExitCodes: [9],
+    timeoutMs: 30_000,
+  });
+  const made = await lookupUser(name);
+  if (!made) throw new Error(`account ${name} was not created`);
+  return made;
+}
+
+/** Removes a per-instance account and its group; a missing one is fine. */
+export async function removeAccount(name: string): Promise<void> {
+  if (!name.startsWith(INSTANCE_ACCOUNT_PREFIX)) return;
+  await runCommand(["userdel", name], { okExitCodes: [6], timeoutMs: 30_000 });
+}
+
 /** Looks a user up through NSS (`getent passwd`), so LDAP/sssd accounts work too. */
 async function lookupUser(name: string): Promise<RunAs | undefined> {
   const result = await runCommand(["getent", "passwd", name], { okExitCodes: [2], timeoutMs: 10_000 });
