@@ -75,9 +75,9 @@ export function revokeAll(pattern: string, user: string, host: string): string {
 }
 
 /**
- * Root's global privileges: Amazon RDS's master user, not a superuser. Every instance of a host
- * runs its server as one OS account, so whatever reaches the host's files or the server's process
- * reaches other tenants: FILE (LOAD_FILE, INTO OUTFILE), SUPER (SET GLOBAL general_log_file and
+ * Root's global privileges: Amazon RDS's master user, not a superuser. Whatever reaches the host's
+ * files or the server's process reaches beyond the tenant's databases (and, where a host shares one
+ * OS account between instances, other tenants): FILE (LOAD_FILE, INTO OUTFILE), SUPER (SET GLOBAL general_log_file and
  * the like), SHUTDOWN, SET USER (definers such as root@localhost), FEDERATED ADMIN (CREATE SERVER),
  * CONNECTION ADMIN, READ_ONLY ADMIN, CREATE TABLESPACE, and the binlog and replication ones
  * (CHANGE MASTER names files too) are left out. What stays is everything a database owner needs,

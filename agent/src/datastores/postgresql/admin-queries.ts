@@ -126,7 +126,7 @@ export function alterRoot(role: string, password: string): string {
 /**
  * Root's predefined roles, with ADMIN OPTION so it can hand them on: every table's data, the
  * monitoring views, signalling other backends, CHECKPOINT. Never the pg_*_server_* roles, which
- * reach files and programs as the OS account all instances of a host share.
+ * reach files and programs as the server's OS account.
  */
 export const ROOT_ROLES: readonly string[] = ["pg_read_all_data", "pg_write_all_data", "pg_monitor", "pg_signal_backend", "pg_checkpoint"];
 

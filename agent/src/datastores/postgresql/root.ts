@@ -1,7 +1,8 @@
 // The account users may enable: a role `root`, modelled on Amazon RDS's master user, with a SCRAM
-// password. All instances of a host run their servers as one OS account, so a superuser could
-// read and write any file that account can (pg_read_file, COPY ... PROGRAM, lo_import), other
-// tenants' data directories included. Root therefore gets broad rights inside the database and
+// password. A superuser could read and write any file the server's OS account can and run programs
+// as it (pg_read_file, COPY ... PROGRAM, lo_import); each instance has an account of its own, but
+// the host is not the tenant's to roam either (and a host may share one account between
+// instances when configured so). Root therefore gets broad rights inside the database and
 // none on the host: LOGIN and CREATEDB, every table's data and the monitoring roles (ROOT_ROLES in
 // admin-queries.ts), CONNECT on every database Hoard made, but no SUPERUSER, no pg_*_server_*
 // role, and no CREATEROLE (which before PostgreSQL 16 could grant itself those roles); users are
