@@ -177,7 +177,19 @@ describe("redis users", () => {
   it("an unreachable agent answers UNAVAILABLE naming the instance, without hanging", async () => {
     const pidFile = path.join(stack.home, "instances", instance.id, "run", "agent.pid");
     const { readFileSync } = await import("node:fs");
-    process.kill(Number(readFileSync(pidFile, "utf8").trim()), "SIGKILL");
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    process.kill(pid, "SIGKILL");
+    // Until NATS notices the dropped connection a request still routes to it and waits out its
+    // deadline (also UNAVAILABLE, 30 s later); give the server a moment so the test stays quick.
+    await waitUntil(async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, "the agent to exit", 10_000, 20);
+    await new Promise((r) => setTimeout(r, 500));
     const err = await codeOf(users().listUsers({ instanceId: instance.name }));
     expect(err?.code).toBe(Code.Unavailable);
     expect(err?.rawMessage).toContain(instance.id);

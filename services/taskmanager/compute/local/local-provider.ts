@@ -4,6 +4,7 @@
 // repeated after a crash at any point, and instances survive a control plane restart.
 
 import { chmod, chown, mkdir, readdir, realpath, rm, stat } from "node:fs/promises";
+import type { Logger } from "pino";
 import type { ComputeProvider, ComputeRef, ComputeState, InstanceSpec } from "../provider.js";
 import { createAddressAllocator, type Address } from "./address-allocator.js";
 import { findAgent, startAgent, stopAgent } from "./agent-process.js";
@@ -17,6 +18,14 @@ import { findProcessesUsing, killProcessesUsing } from "./process-reaper.js";
 import { ensureAccount, instanceAccountName, removeAccount, resolveRunAs, untraversableBy, type RunAs } from "./run-as.js";
 
 /** Creates the local provider; throws at once on options that can never work. */
+interface PrepareContext {
+  log: Logger;
+  paths: InstancePaths;
+  cacheDir: string;
+  existing: InstanceConfig | undefined;
+  accountReady: Promise<RunAs | null>;
+}
+
 export function createLocalProvider(options: LocalProviderOptions): ComputeProvider {
   const opts = resolveOptions(options);
   const logger = options.logger.child({ component: "compute-local" });
@@ -63,11 +72,23 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     const { instancesDir, cacheDir } = await layout();
     const paths = instancePaths(instancesDir, spec.instanceId);
     const existing = await readInstanceConfig(paths.config);
-    const account = opts.perInstanceAccounts
-      ? await accounts.runExclusive(() => ensureAccount(existing?.runAs?.user ?? instanceAccountName(spec.instanceId)))
-      : await engineAccount();
-    signal.throwIfAborted();
+    // Started now, awaited where needed: useradd overlaps with the directories and mkfs.
+    const accountReady = opts.perInstanceAccounts
+      ? accounts.runExclusive(() => ensureAccount(existing?.runAs?.user ?? instanceAccountName(spec.instanceId)))
+      : engineAccount();
+    try {
+      return await prepareInstance(spec, signal, { log, paths, cacheDir, existing, accountReady });
+    } finally {
+      // Nothing a failed ensure started may outlive the instance lock (a destroy may follow).
+      await accountReady.catch(() => undefined);
+    }
+  }
 
+  async function prepareInstance(
+    spec: InstanceSpec,
+    signal: AbortSignal,
+    { log, paths, cacheDir, existing, accountReady }: PrepareContext,
+  ): Promise<ComputeRef> {
     // 1. Directories.
     await mkdir(paths.root, { recursive: true });
     await Promise.all([paths.volume, paths.runDir, paths.logDir].map((dir) => mkdir(dir, { recursive: true })));
@@ -83,11 +104,12 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       if (volumeKind === "loop") {
         await ensureLoopVolume(paths.volumeImage, paths.volume, spec.volumeSizeGb, { logger: log, signal });
       }
+      const account = await accountReady;
       if (account) {
         await Promise.all([paths.volume, paths.runDir, paths.logDir].map((dir) => chown(dir, account.uid, account.gid)));
       }
     };
-    const configFor = (address: Address): InstanceConfig => ({
+    const configFor = (address: Address, account: RunAs | null): InstanceConfig => ({
       instanceId: spec.instanceId,
       engine: spec.engine,
       binDir: spec.binDir,
@@ -103,16 +125,17 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       natsUrl: opts.natsUrl,
     });
     const address = async (): Promise<InstanceConfig> => {
+      const account = await accountReady;
       const known = requestedAddress(spec) ?? existing;
       if (!known) {
         return allocator.allocate(spec.engine, async (allocated) => {
-          const fresh = configFor(allocated);
+          const fresh = configFor(allocated, account);
           await writeInstanceConfig(paths.config, fresh);
           log.info({ host: allocated.host, port: allocated.port }, "address allocated");
           return fresh;
         });
       }
-      const config = configFor({ host: known.host, port: known.port });
+      const config = configFor({ host: known.host, port: known.port }, account);
       await writeInstanceConfig(paths.config, config);
       return config;
     };
