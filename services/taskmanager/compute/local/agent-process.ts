@@ -20,6 +20,8 @@ export const INSTANCE_CONFIG_ENV = "HOARD_INSTANCE_CONFIG";
 export interface AgentLauncher {
   command: readonly string[];
   env: Readonly<Record<string, string>>;
+  /** Variables of this process the agent must not inherit. */
+  unsetEnv?: readonly string[];
   logger: Logger;
 }
 
@@ -60,6 +62,12 @@ export async function findAgent(paths: InstancePaths, commands: AgentCommands): 
   return undefined;
 }
 
+function agentEnv(launcher: AgentLauncher, paths: InstancePaths): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...launcher.env, [INSTANCE_CONFIG_ENV]: paths.config };
+  for (const name of launcher.unsetEnv ?? []) delete env[name];
+  return env;
+}
+
 /** Spawns the agent detached with its output appended to logs/agent.log, and records its pid. */
 export async function startAgent(paths: InstancePaths, launcher: AgentLauncher): Promise<number> {
   const [file, ...args] = launcher.command;
@@ -70,7 +78,7 @@ export async function startAgent(paths: InstancePaths, launcher: AgentLauncher):
       cwd: paths.root,
       detached: true,
       stdio: ["ignore", log, log],
-      env: { ...process.env, ...launcher.env, [INSTANCE_CONFIG_ENV]: paths.config },
+      env: agentEnv(launcher, paths),
     });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once("error", reject);

@@ -31,6 +31,8 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
   const logger = options.logger.child({ component: "compute-local" });
   const perInstance = createKeyedMutex();
   const accounts = createMutex(); // useradd/userdel lock /etc/passwd: one at a time
+  // Node reads NODE_EXTRA_CA_CERTS at every start (tens of ms); an agent only needs CAs for a TLS NATS.
+  const agentUnsetEnv = /^(tls|wss):/i.test(opts.natsUrl) ? [] : ["NODE_EXTRA_CA_CERTS"];
   let runAs: Promise<RunAs | null> | undefined;
   let home: Promise<{ instancesDir: string; cacheDir: string }> | undefined;
 
@@ -139,16 +141,22 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       await writeInstanceConfig(paths.config, config);
       return config;
     };
-    const [volumeDone, addressDone] = await Promise.allSettled([volume(), address()]);
+    const launch = () => startAgent(paths, { command: opts.agentCommand, env: opts.extraAgentEnv, unsetEnv: agentUnsetEnv, logger: log });
+    // 4. The agent. A brand-new instance's agent starts as soon as instance.json exists, while the
+    // volume is still being formatted: until Prepare it touches nothing on the volume, and Prepare
+    // is only sent after ensure() returns, so after the mount. A known instance's agent waits for
+    // its volume: after a host reboot it must find its data mounted when it starts.
+    const addressThenAgent = async (): Promise<InstanceConfig> => {
+      const config = await address();
+      if (!agentMayRun) await launch();
+      return config;
+    };
+    const [volumeDone, addressDone] = await Promise.allSettled([volume(), addressThenAgent()]);
     if (volumeDone.status === "rejected") throw volumeDone.reason;
     if (addressDone.status === "rejected") throw addressDone.reason;
     const config = addressDone.value;
     signal.throwIfAborted();
-
-    // 4. The agent.
-    if (!agentMayRun || (await findAgent(paths, opts.agentCommands)) === undefined) {
-      await startAgent(paths, { command: opts.agentCommand, env: opts.extraAgentEnv, logger: log });
-    }
+    if (agentMayRun && (await findAgent(paths, opts.agentCommands)) === undefined) await launch();
     return refOf(config, paths);
   }
 

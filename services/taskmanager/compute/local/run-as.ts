@@ -1,7 +1,7 @@
 // Which unprivileged account the engine runs as. The agent runs as root (it mounts, chowns and
 // supervises); database servers must not, and PostgreSQL refuses to.
 
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { runCommand } from "./run-command.js";
 
@@ -46,15 +46,27 @@ export function instanceAccountName(instanceId: string): string {
  * creator is fine.
  */
 export async function ensureAccount(name: string): Promise<RunAs> {
-  const known = await lookupUser(name);
+  const known = await localAccount(name);
   if (known) return known;
   await runCommand(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name], {
     okExitCodes: [9],
     timeoutMs: 30_000,
   });
-  const made = await lookupUser(name);
+  const made = await localAccount(name);
   if (!made) throw new Error(`account ${name} was not created`);
   return made;
+}
+
+/**
+ * An account useradd made, read straight from /etc/passwd: these are always local accounts, and
+ * reading the file costs far less than a getent process on the provisioning path.
+ */
+async function localAccount(name: string): Promise<RunAs | undefined> {
+  const line = (await readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.startsWith(`${name}:`));
+  const fields = line?.split(":") ?? [];
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  return line && Number.isInteger(uid) && Number.isInteger(gid) ? { user: name, uid, gid } : undefined;
 }
 
 /** Removes a per-instance account and its group; a missing one is fine. */
