@@ -6,7 +6,7 @@ import importX from "eslint-plugin-import-x";
 const services = ["gateway", "taskmanager", "conductor"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "gen/**", ".hoard/**", "bin/**", "prisma/*/**", "**/*.js"] },
+  { ignores: ["node_modules/**", "dist/**", "gen/**", ".hoard/**", "tmp/**", "bin/**", "prisma/*/**", "**/*.js"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -9,6 +9,7 @@ import {
   InstanceStatusSchema,
   OperatingStatusSchema,
   type Instance,
+  type InstanceEvent,
   type InstanceStatus,
   type OperatingStatus,
 } from "../gen/proto/hoard/v1/instance_pb.js";
@@ -91,6 +92,18 @@ export function instanceRow(i: Instance): Scalar[] {
     i.flavor,
     i.volume?.sizeGb ?? "",
   ];
+}
+
+/** `instance events -f json`: one element per event, newest first as the API returns them. */
+export function instanceEventView(e: InstanceEvent): Record<string, unknown> {
+  return { created: time(e.createdAt), kind: e.kind, message: e.message, request_id: e.requestId };
+}
+
+/** Columns of `instance events` (the request id ties an event to a gateway log line). */
+export const instanceEventColumns = ["Created", "Kind", "Message", "Request ID"];
+
+export function instanceEventRow(e: InstanceEvent): Scalar[] {
+  return [time(e.createdAt), e.kind, e.message, e.requestId];
 }
 
 export function datastoreView(d: Datastore): Record<string, unknown> {

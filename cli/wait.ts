@@ -17,12 +17,29 @@ export interface WaitOptions {
   progress: (line: string) => void;
 }
 
-type Target = "active" | "deleted";
+/** What a wait ends on: the instance in one of the statuses it settles in, or gone. */
+type Target = Settled | "deleted";
+type Settled = InstanceStatus.ACTIVE | InstanceStatus.SHUTDOWN;
 
 /** Resolves with the instance once ACTIVE; throws CommandFailedError on ERROR or at the deadline. */
-export async function waitForActive(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance> {
-  const instance = await poll(clients, id, label, "active", opts);
-  if (instance === undefined) throw new CommandFailedError(`${label} disappeared while waiting for ACTIVE`);
+export function waitForActive(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance> {
+  return waitForStatus(clients, id, label, InstanceStatus.ACTIVE, opts);
+}
+
+/** Resolves with the instance once SHUTDOWN (stopped); throws CommandFailedError on ERROR or at the deadline. */
+export function waitForShutdown(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance> {
+  return waitForStatus(clients, id, label, InstanceStatus.SHUTDOWN, opts);
+}
+
+async function waitForStatus(
+  clients: HoardClients,
+  id: string,
+  label: string,
+  status: Settled,
+  opts: WaitOptions,
+): Promise<Instance> {
+  const instance = await poll(clients, id, label, status, opts);
+  if (instance === undefined) throw new CommandFailedError(`${label} disappeared while waiting for ${statusLabel(status)}`);
   return instance;
 }
 
@@ -44,7 +61,7 @@ async function poll(
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      const goal = target === "active" ? "become ACTIVE" : "be deleted";
+      const goal = target === "deleted" ? "be deleted" : `become ${statusLabel(target)}`;
       const seen = last === "" ? "" : ` (last seen: ${last})`;
       throw new CommandFailedError(`timed out after ${opts.timeoutSeconds}s waiting for ${label} to ${goal}${seen}`);
     }
@@ -65,7 +82,7 @@ async function poll(
       const state = describe(instance);
       if (state !== last) opts.progress(`${label}: ${state}`);
       last = state;
-      if (target === "active" && instance.status === InstanceStatus.ACTIVE) return instance;
+      if (instance.status === target) return instance;
       if (instance.status === InstanceStatus.ERROR) throw new CommandFailedError(faultLine(label, instance));
     }
     await sleep(Math.max(0, Math.min(opts.pollIntervalMs, deadline - Date.now())));

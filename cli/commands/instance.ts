@@ -1,11 +1,20 @@
-// `hoard instance create|list|show|restart|delete`, with the nouns, verbs and flags of
-// `openstack database instance ...`. Instances are named by name or id; the gateway resolves both.
+// `hoard instance create|list|show|update|rename|restart|stop|start|events|delete`, with the nouns, verbs
+// and flags of `openstack database instance ...`. Instances are named by name or id; the gateway resolves both.
 import type { Command } from "commander";
 import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import type { HoardClients } from "../connection.js";
 import type { CliContext } from "../context.js";
-import { parseDatabases, parseIntFlag, parseUsers } from "../parse.js";
-import { instanceColumns, instanceRow, instanceView } from "../views.js";
-import { waitForActive, waitForDeleted } from "../wait.js";
+import { UsageError } from "../errors.js";
+import { nonEmptyFlag, parseDatabases, parseIntFlag, parseUsers } from "../parse.js";
+import {
+  instanceColumns,
+  instanceEventColumns,
+  instanceEventRow,
+  instanceEventView,
+  instanceRow,
+  instanceView,
+} from "../views.js";
+import { waitForActive, waitForDeleted, waitForShutdown, type WaitOptions } from "../wait.js";
 import {
   collect,
   printList,
@@ -30,8 +39,49 @@ interface ListOptions extends FormatOptions {
   limit?: string;
 }
 
+interface UpdateOptions extends FormatOptions {
+  name?: string;
+}
+
+/** restart, stop and start: one call on the instance, then (with --wait) following it to where it settles. */
+interface Action {
+  command: string;
+  description: string;
+  /** Ends "--wait: wait until ...". */
+  until: string;
+  send(clients: HoardClients, id: string): Promise<{ instance?: Instance }>;
+  settle(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance>;
+}
+
 /** Largest page the API serves (ListInstancesRequest.page_size <= 1000). */
 const maxPageSize = 1000;
+
+/** Most events the API returns at once (ListInstanceEventsRequest.limit <= 1000). */
+const maxEventLimit = 1000;
+
+const actions: readonly Action[] = [
+  {
+    command: "restart",
+    description: "restart an instance's database server",
+    until: "the instance is ACTIVE again",
+    send: (clients, id) => clients.instances.restartInstance({ id }),
+    settle: waitForActive,
+  },
+  {
+    command: "stop",
+    description: "stop an instance's database server; its data and address stay",
+    until: "the instance is SHUTDOWN",
+    send: (clients, id) => clients.instances.stopInstance({ id }),
+    settle: waitForShutdown,
+  },
+  {
+    command: "start",
+    description: "start a stopped instance's database server",
+    until: "the instance is ACTIVE",
+    send: (clients, id) => clients.instances.startInstance({ id }),
+    settle: waitForActive,
+  },
+];
 
 export function registerInstanceCommands(program: Command, ctx: CliContext): void {
   const instance = program.command("instance").description("manage database instances");
@@ -99,16 +149,49 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       printRecord(ctx, opts.format, instanceView(present(res.instance)));
     });
 
-  const restart = instance
-    .command("restart")
-    .description("restart an instance's database server")
-    .argument("<instance>", "instance name or id");
-  withWait(withFormat(restart), "the instance is ACTIVE again").action(async (id: string, opts: FormatOptions & WaitFlags) => {
+  const update = instance
+    .command("update")
+    .description("change an instance's attributes")
+    .argument("<instance>", "instance name or id")
+    .option("--name <name>", "new name, unique in the project");
+  withFormat(update).action(async (id: string, opts: UpdateOptions) => {
+      const name = nonEmptyFlag("--name", opts.name);
+      if (name === undefined) throw new UsageError("nothing to update: give --name");
+      const res = await ctx.clients().instances.updateInstance({ id, name });
+      printRecord(ctx, opts.format, instanceView(present(res.instance)));
+    });
+
+  const rename = instance
+    .command("rename")
+    .description("rename an instance (instance update --name)")
+    .argument("<instance>", "instance name or id")
+    .argument("<new-name>", "new name, unique in the project");
+  withFormat(rename).action(async (id: string, name: string, opts: FormatOptions) => {
+      if (name === "") throw new UsageError("the new name must not be empty");
+      const res = await ctx.clients().instances.updateInstance({ id, name });
+      printRecord(ctx, opts.format, instanceView(present(res.instance)));
+    });
+
+  for (const action of actions) {
+    const cmd = instance.command(action.command).description(action.description).argument("<instance>", "instance name or id");
+    withWait(withFormat(cmd), action.until).action(async (id: string, opts: FormatOptions & WaitFlags) => {
       const wait = waitOptions(ctx, opts);
       const clients = ctx.clients();
-      let restarted = present((await clients.instances.restartInstance({ id })).instance);
-      if (opts.wait) restarted = await waitForActive(clients, restarted.id, restarted.name, wait);
-      printRecord(ctx, opts.format, instanceView(restarted));
+      let acted = present((await action.send(clients, id)).instance);
+      if (opts.wait) acted = await action.settle(clients, acted.id, acted.name, wait);
+      printRecord(ctx, opts.format, instanceView(acted));
+    });
+  }
+
+  const events = instance
+    .command("events")
+    .description("list what happened to an instance, newest first")
+    .argument("<instance>", "instance name or id")
+    .option("--limit <n>", "list at most this many events (default: the API's, 100)");
+  withFormat(events).action(async (id: string, opts: ListOptions) => {
+      const limit = opts.limit === undefined ? 0 : parseIntFlag("--limit", opts.limit, 1, maxEventLimit);
+      const res = await ctx.clients().instances.listInstanceEvents({ id, limit });
+      printList(ctx, opts.format, res.events, instanceEventColumns, instanceEventRow, instanceEventView);
     });
 
   const remove = instance

@@ -22,4 +22,6 @@ export const taskDeadlinesMs = {
   CREATE: 10 * 60_000,
   DELETE: 5 * 60_000,
   RESTART: 5 * 60_000,
+  STOP: 5 * 60_000,
+  START: 5 * 60_000,
 } as const;

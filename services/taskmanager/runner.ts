@@ -5,13 +5,15 @@ import type { Logger } from "../platform/logger.js";
 import type { TaskStore, ClaimedTask } from "./store/tasks.js";
 import { createWorkflow } from "./workflows/create.js";
 import { deleteWorkflow } from "./workflows/delete.js";
-import { restartWorkflow } from "./workflows/restart.js";
+import { restartWorkflow, startWorkflow, stopWorkflow } from "./workflows/lifecycle.js";
 import { TaskFault, type Workflow, type WorkflowContext, type WorkflowDeps } from "./workflows/context.js";
 
 const workflows: Record<string, Workflow> = {
   CREATE: createWorkflow,
   DELETE: deleteWorkflow,
   RESTART: restartWorkflow,
+  STOP: stopWorkflow,
+  START: startWorkflow,
 };
 
 export interface RunnerOptions {

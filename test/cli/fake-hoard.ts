@@ -2,18 +2,20 @@
 // InstanceService, DatastoreService and FlavorService kept in maps, the guest services
 // (Database/User/Root) in fake-guest.ts and ManageService in fake-manage.ts. Lifecycles are scripted by polls:
 // a created instance is BUILD on its first GetInstance and ACTIVE (or ERROR) on the second; a deleted
-// one is DELETING once, then NOT_FOUND; a restarted one is REBOOT once, then ACTIVE.
+// one is DELETING once, then NOT_FOUND; a restarted or started one is REBOOT once, then ACTIVE; a
+// stopped one is REBOOT once, then SHUTDOWN (or ERROR). Every instance has the same canned events.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import {
   FaultSchema,
+  InstanceEventSchema,
   InstanceSchema,
   InstanceService,
   InstanceStatus,
@@ -27,6 +29,31 @@ import { publicDatastore, registerFakeManageService, seedCatalogue, type FakeCat
 /** How a created instance's build ends. */
 export type BuildOutcome = "active" | "error" | "stuck";
 
+/** How a stop ends. */
+export type StopOutcome = "shutdown" | "error" | "stuck";
+
+/** What ListInstanceEvents answers for every instance, newest first. */
+export const cannedEvents = [
+  create(InstanceEventSchema, {
+    kind: "STOP",
+    message: "database server stopped",
+    requestId: "req-0003",
+    createdAt: timestampFromDate(new Date("2025-03-01T10:02:00Z")),
+  }),
+  create(InstanceEventSchema, {
+    kind: "RESTART",
+    message: "database server restarted",
+    requestId: "req-0002",
+    createdAt: timestampFromDate(new Date("2025-03-01T10:01:00Z")),
+  }),
+  create(InstanceEventSchema, {
+    kind: "CREATE",
+    message: "instance built",
+    requestId: "",
+    createdAt: timestampFromDate(new Date("2025-03-01T10:00:00Z")),
+  }),
+];
+
 /** One RPC as the server saw it. */
 export interface RecordedCall {
   method: string;
@@ -36,7 +63,7 @@ export interface RecordedCall {
 
 interface Entry {
   instance: Instance;
-  phase: "building" | "rebooting" | "deleting" | "steady";
+  phase: "building" | "rebooting" | "stopping" | "deleting" | "steady";
   polls: number;
   outcome: BuildOutcome;
 }
@@ -46,6 +73,8 @@ export interface FakeHoard {
   calls: RecordedCall[];
   /** Outcome of the next builds; "active" unless a test says otherwise. */
   buildOutcome: BuildOutcome;
+  /** Outcome of the next stops; "shutdown" unless a test says otherwise. */
+  stopOutcome: StopOutcome;
   /** Page size when a ListInstances request names none: small, so paging is exercised. */
   defaultPageSize: number;
   /** What lives inside each instance (databases, users, root), by instance id. */
@@ -66,6 +95,7 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
     url: "",
     calls: [],
     buildOutcome: "active",
+    stopOutcome: "shutdown",
     defaultPageSize: 2,
     guests: new Map(),
     catalogue,
@@ -86,6 +116,11 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
   };
   const set = (entry: Entry, status: InstanceStatus, serviceStatus: string, operating: OperatingStatus): void => {
     Object.assign(entry.instance, { status, serviceStatus, operatingStatus: operating, updatedAt: timestampNow() });
+  };
+  const fail = (entry: Entry, message: string, details: string): void => {
+    set(entry, InstanceStatus.ERROR, "FAILED", OperatingStatus.FAILED);
+    entry.instance.fault = create(FaultSchema, { message, details, createdAt: timestampNow() });
+    entry.phase = "steady";
   };
 
   const routes = (router: ConnectRouter): void => {
@@ -120,15 +155,8 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
         entry.polls++;
         if (entry.phase === "building" && entry.outcome !== "stuck") {
           if (entry.polls === 1) set(entry, InstanceStatus.BUILD, "BUILDING", OperatingStatus.STARTING);
-          else if (entry.outcome === "error") {
-            set(entry, InstanceStatus.ERROR, "FAILED", OperatingStatus.FAILED);
-            entry.instance.fault = create(FaultSchema, {
-              message: "initdb failed: disk full",
-              details: "step prepare",
-              createdAt: timestampNow(),
-            });
-            entry.phase = "steady";
-          } else {
+          else if (entry.outcome === "error") fail(entry, "initdb failed: disk full", "step prepare");
+          else {
             set(entry, InstanceStatus.ACTIVE, "HEALTHY", OperatingStatus.HEALTHY);
             Object.assign(entry.instance, { host: "127.0.0.2", port: 5432, task: "NONE" });
             entry.instance.volume = { ...entry.instance.volume!, usedBytes: 41_943_040n };
@@ -137,6 +165,12 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
         } else if (entry.phase === "rebooting" && entry.polls > 1) {
           set(entry, InstanceStatus.ACTIVE, "HEALTHY", OperatingStatus.HEALTHY);
           entry.phase = "steady";
+        } else if (entry.phase === "stopping" && entry.polls > 1 && fake.stopOutcome !== "stuck") {
+          if (fake.stopOutcome === "error") fail(entry, "server did not stop", "step stop");
+          else {
+            set(entry, InstanceStatus.SHUTDOWN, "SHUTDOWN", OperatingStatus.SHUTDOWN);
+            entry.phase = "steady";
+          }
         } else if (entry.phase === "deleting" && entry.polls > 1) {
           entries.splice(entries.indexOf(entry), 1);
           throw new ConnectError(`instance "${req.id}" not found`, Code.NotFound);
@@ -158,6 +192,35 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
         set(entry, InstanceStatus.REBOOT, "SHUTDOWN", OperatingStatus.SHUTDOWN);
         Object.assign(entry, { phase: "rebooting", polls: 0 });
         return { instance: entry.instance };
+      },
+      stopInstance(req, ctx) {
+        record("StopInstance", req, ctx);
+        const entry = find(req.id);
+        set(entry, InstanceStatus.REBOOT, "HEALTHY", OperatingStatus.HEALTHY);
+        Object.assign(entry, { phase: "stopping", polls: 0 });
+        return { instance: entry.instance };
+      },
+      startInstance(req, ctx) {
+        record("StartInstance", req, ctx);
+        const entry = find(req.id);
+        set(entry, InstanceStatus.REBOOT, "SHUTDOWN", OperatingStatus.SHUTDOWN);
+        Object.assign(entry, { phase: "rebooting", polls: 0 });
+        return { instance: entry.instance };
+      },
+      updateInstance(req, ctx) {
+        record("UpdateInstance", req, ctx);
+        const entry = find(req.id);
+        if (req.name === undefined) throw new ConnectError("nothing to change: give a new name", Code.InvalidArgument);
+        if (entries.some((e) => e !== entry && e.instance.name === req.name)) {
+          throw new ConnectError(`instance "${req.name}" already exists`, Code.AlreadyExists);
+        }
+        Object.assign(entry.instance, { name: req.name, updatedAt: timestampNow() });
+        return { instance: entry.instance };
+      },
+      listInstanceEvents(req, ctx) {
+        record("ListInstanceEvents", req, ctx);
+        find(req.id);
+        return { events: cannedEvents.slice(0, req.limit || 100) };
       },
       deleteInstance(req, ctx) {
         record("DeleteInstance", req, ctx);

@@ -144,7 +144,7 @@ describe("REST routes from google.api.http", () => {
     expect(res.json).toMatchObject({ code: "unimplemented" });
     const put = await rest("PUT", "/v1/instances/i-1");
     expect(put.status).toBe(405);
-    expect(put.headers.get("allow")).toBe("DELETE, GET");
+    expect(put.headers.get("allow")).toBe("DELETE, GET, PATCH");
   });
 
   it("answers 400 naming the problem for a malformed JSON body", async () => {

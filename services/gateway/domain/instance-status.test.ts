@@ -27,6 +27,12 @@ const expected: Record<string, Record<string, [S, O]>> = {
   RESTARTING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.REBOOT, deriveStatus({ task: "NONE", service: s }).operating]]),
   ),
+  STOPPING: Object.fromEntries(
+    serviceStatuses.map((s) => [s, [S.REBOOT, deriveStatus({ task: "NONE", service: s }).operating]]),
+  ),
+  STARTING: Object.fromEntries(
+    serviceStatuses.map((s) => [s, [S.REBOOT, deriveStatus({ task: "NONE", service: s }).operating]]),
+  ),
   DELETING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.DELETING, deriveStatus({ task: "NONE", service: s }).operating]]),
   ),

@@ -4,7 +4,7 @@
 import { InstanceStatus, OperatingStatus } from "../../../gen/proto/hoard/v1/instance_pb.js";
 
 /** Workflow the taskmanager runs on the instance; FAILED means the last one failed (see fault). */
-export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "DELETING", "FAILED"] as const;
+export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "STOPPING", "STARTING", "DELETING", "FAILED"] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 /** What the guest agent last reported; UNKNOWN is set by the conductor when the agent falls silent. */
@@ -57,6 +57,9 @@ function deriveInstanceStatus(task: string, service: string): InstanceStatus {
       // (within its deadline), so ERROR never shows without one.
       return InstanceStatus.BUILD;
     case "RESTARTING":
+    case "STOPPING":
+    case "STARTING":
+      // The server is going down or coming up on request: Trove's REBOOT covers both.
       return InstanceStatus.REBOOT;
     case "NONE":
       return idleStatus(service);

@@ -1,6 +1,7 @@
 // hoard.v1.InstanceService: protobuf in, protobuf out. Lookups and writes go through the stores;
 // long work is handed to the taskmanager as a durable task.
 import { randomBytes } from "node:crypto";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { InstanceService } from "../../../gen/proto/hoard/v1/instance_pb.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
@@ -35,6 +36,14 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       requestId: requestIdOf(ctx),
       deadlineAt: new Date(Date.now() + taskDeadlinesMs[kind]),
     };
+  }
+
+  /** Hands an action on an idle instance to the taskmanager; FAILED_PRECONDITION while another runs. */
+  async function action(ctx: HandlerContext, idOrName: string, taskStatus: string, kind: NewTask["kind"]) {
+    const row = await load(ctx, idOrName);
+    const started = await instances.startTask(row.id, taskStatus, task(ctx, kind, ""));
+    deps.submitTask(started.taskId);
+    return toInstanceView(started.instance);
   }
 
   router.service(InstanceService, {
@@ -89,10 +98,30 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     },
 
     async restartInstance(req, ctx) {
+      return { instance: await action(ctx, req.id, "RESTARTING", "RESTART") };
+    },
+
+    async stopInstance(req, ctx) {
+      return { instance: await action(ctx, req.id, "STOPPING", "STOP") };
+    },
+
+    async startInstance(req, ctx) {
+      return { instance: await action(ctx, req.id, "STARTING", "START") };
+    },
+
+    async updateInstance(req, ctx) {
       const row = await load(ctx, req.id);
-      const started = await instances.startTask(row.id, "RESTARTING", task(ctx, "RESTART", ""));
-      deps.submitTask(started.taskId);
-      return { instance: toInstanceView(started.instance) };
+      if (req.name === undefined) throw new InvalidArgumentError("name", "nothing to change: give a new name");
+      if (req.name === row.name) return { instance: toInstanceView(row) };
+      return { instance: toInstanceView(await instances.rename(row.id, req.name)) };
+    },
+
+    async listInstanceEvents(req, ctx) {
+      const row = await load(ctx, req.id);
+      const events = await instances.events(row.id, req.limit || 100);
+      return {
+        events: events.map((e) => ({ kind: e.kind, message: e.message, requestId: e.requestId ?? "", createdAt: timestampFromDate(e.createdAt) })),
+      };
     },
   });
 }

@@ -38,7 +38,7 @@ describe("createRouteTable", () => {
     ["GET", "/v1/instances/i-1", "matched GetInstance"],
     ["DELETE", "/v1/instances/i-1", "matched DeleteInstance"],
     ["POST", "/v1/instances", "matched CreateInstance"],
-    ["PATCH", "/v1/instances/i-1", "method-not-allowed DELETE,GET"],
+    ["PUT", "/v1/instances/i-1", "method-not-allowed DELETE,GET,PATCH"],
     ["GET", "/v1/instances/i-1:restart", "matched GetInstance"],
     ["DELETE", "/v1/flavors", "method-not-allowed GET"],
     ["GET", "/v2/flavors", "not-found"],

@@ -20,13 +20,19 @@ export interface NewInstance {
 }
 
 export interface NewTask {
-  kind: "CREATE" | "DELETE" | "RESTART";
+  kind: "CREATE" | "DELETE" | "RESTART" | "STOP" | "START";
   payload: string;
   requestId: string;
   deadlineAt: Date;
 }
 
+export type EventRow = Awaited<ReturnType<Db["instanceEvent"]["findFirstOrThrow"]>>;
+
 export interface InstanceStore {
+  /** Renames an idle or busy (not deleting) instance; a taken name is AlreadyExists. */
+  rename(instanceId: string, name: string): Promise<InstanceRow>;
+  /** The newest `limit` events of an instance. */
+  events(instanceId: string, limit: number): Promise<EventRow[]>;
   find(projectId: string, idOrName: string): Promise<InstanceRow | null>;
   /** One page in creation order, after the instance with id `afterId` when given. */
   list(projectId: string, afterId: string | undefined, limit: number): Promise<InstanceRow[]>;
@@ -46,6 +52,23 @@ export interface InstanceStore {
 
 export function createInstanceStore(db: Db): InstanceStore {
   return {
+    async rename(instanceId, name) {
+      try {
+        const renamed = await db.instance.updateMany({
+          where: { id: instanceId, deletedAt: null, taskStatus: { not: "DELETING" } },
+          data: { name, activeName: name },
+        });
+        if (renamed.count === 0) throw new FailedPreconditionError("the instance is being deleted");
+      } catch (err) {
+        if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", name);
+        throw err;
+      }
+      return findWithRelations(db, instanceId);
+    },
+
+    events: (instanceId, limit) =>
+      db.instanceEvent.findMany({ where: { instanceId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit }),
+
     find: (projectId, idOrName) =>
       db.instance.findFirst({
         where: { projectId, deletedAt: null, OR: [{ id: idOrName }, { activeName: idOrName }] },
@@ -74,7 +97,7 @@ export function createInstanceStore(db: Db): InstanceStore {
             },
           });
           const created = await tx.task.create({
-            data: { instanceId: row.id, ...task, state: "PENDING", step: "start" },
+            data: { instanceId: row.id, ...task, state: "PENDING", step: "" },
           });
           return { instance: await findWithRelations(tx as Db, row.id), taskId: created.id };
         });
@@ -97,7 +120,7 @@ export function createInstanceStore(db: Db): InstanceStore {
             `instance "${current?.name ?? instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`,
           );
         }
-        const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "start" } });
+        const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "" } });
         return { instance: await findWithRelations(tx as Db, instanceId), taskId: created.id };
       });
     },
