@@ -260,6 +260,9 @@ describe.skipIf(!existsSync(join(BIN_DIR, "redis-server")))("redis manager", { t
     expect(await manager.enableRoot(rootPassword)).toEqual({ name: "default", password: rootPassword });
     expect(await manager.rootEnabled()).toBe(true);
     expect(await as(layout, "default", rootPassword, ["CONFIG", "GET", "maxmemory"])).toEqual([["maxmemory", String(384 * 1024 * 1024)]]);
+    // Root cannot touch accounts, so it cannot lock the agent out of the instance.
+    await expect(as(layout, "default", rootPassword, ["ACL", "DELUSER", "hoard-admin"])).rejects.toThrow(/NOPERM/);
+    await expect(as(layout, "default", rootPassword, ["ACL", "SETUSER", "hoard-admin", "off"])).rejects.toThrow(/NOPERM/);
     const legacy = await client(layout); // AUTH <password>, as pre-ACL clients do
     const rootSession = await client(layout, "default", rootPassword);
     try {

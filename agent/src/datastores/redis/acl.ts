@@ -4,7 +4,8 @@
 //   hoard-admin  the agent's own user: everything; used over the unix socket only (by habit: ACL
 //                users cannot be tied to a transport, so its strong password is what protects it).
 //   default      Trove's "root" for Redis. Off, with a random password nobody knows, until root is
-//                enabled; then on with the password the user chose and every right.
+//                enabled; then on with the password the user chose and every right but changing
+//                accounts (which could lock the agent out).
 //   users        full data access (every key, channel, database, script), no administration.
 import { createHash, randomBytes } from "node:crypto";
 
@@ -16,6 +17,13 @@ export const ROOT_USER = "default";
 
 /** Every key and channel, every command. */
 export const FULL_RIGHTS: readonly string[] = Object.freeze(["~*", "&*", "+@all"]);
+
+/**
+ * Root: every right but changing accounts. ACL SETUSER/DELUSER/LOAD could switch off or replace
+ * the agent's own user and lock Hoard out of the instance; users are made through Hoard's user
+ * API instead, as PostgreSQL's root (no CREATEROLE) makes them.
+ */
+export const ROOT_RIGHTS: readonly string[] = Object.freeze([...FULL_RIGHTS, "-acl|setuser", "-acl|deluser", "-acl|load"]);
 
 /**
  * A normal user: every command on every key and channel, except administration (@admin: ACL,

@@ -4,7 +4,7 @@
 import { checkPassword, checkUserHost, checkUserName } from "../../../../services/platform/datastore-names.js";
 import { DatastoreConflictError, DatastoreEngineError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
 import type { RootCredentials, UserChanges, UserInfo, UserSpec } from "../manager.js";
-import { ADMIN_USER, FULL_RIGHTS, ROOT_USER, USER_RULES, passwordHash, rootDisabledRules, rulesOfAclLine } from "./acl.js";
+import { ADMIN_USER, FULL_RIGHTS, ROOT_RIGHTS, ROOT_USER, USER_RULES, passwordHash, rootDisabledRules, rulesOfAclLine } from "./acl.js";
 import type { AdminSession } from "./admin-session.js";
 import type { RespValue } from "./resp.js";
 
@@ -107,7 +107,7 @@ export async function updateUser(session: AdminSession, name: string, host: stri
 export async function enableRoot(session: AdminSession, password: string): Promise<RootCredentials> {
   const problem = checkPassword(password);
   if (problem) throw new DatastoreSpecError(problem);
-  await session.call(["ACL", "SETUSER", ROOT_USER, "reset", "on", `>${password}`, ...FULL_RIGHTS], { secrets: [password] });
+  await session.call(["ACL", "SETUSER", ROOT_USER, "reset", "on", `>${password}`, ...ROOT_RIGHTS], { secrets: [password] });
   await aclSave(session);
   return { name: ROOT_USER, password };
 }
