@@ -3,6 +3,7 @@
 // instance directories no row claims are destroyed, so a crash between "allocate" and "record"
 // leaves nothing behind for long.
 import type { Logger } from "../platform/logger.js";
+import { instanceSpecOf } from "./compute/instance-spec.js";
 import type { ComputeProvider } from "./compute/provider.js";
 import type { TaskStore } from "./store/tasks.js";
 
@@ -10,16 +11,7 @@ export async function readoptInstances(store: TaskStore, provider: ComputeProvid
   // At start-up nothing of ours runs yet, so busy instances are re-adopted too; later only idle ones.
   for (const instance of await store.liveInstances(!atStartup)) {
     try {
-      await provider.ensure(
-        {
-          instanceId: instance.id,
-          volumeSizeGb: instance.volumeSizeGb,
-          engine: instance.datastoreVersion.manager,
-          binDir: instance.datastoreVersion.binDir,
-          ...(instance.host && instance.port ? { host: instance.host, port: instance.port } : {}),
-        },
-        AbortSignal.timeout(60_000),
-      );
+      await provider.ensure(instanceSpecOf(instance), AbortSignal.timeout(60_000));
     } catch (err) {
       logger.error({ err, instanceId: instance.id }, "could not re-adopt instance");
     }

@@ -3,6 +3,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ServiceStatus } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { openCreatePayload } from "../../platform/task-payload.js";
+import { instanceSpecOf } from "../compute/instance-spec.js";
 import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
@@ -11,22 +12,12 @@ const prepareTimeoutMs = 5 * 60_000;
 export const createWorkflow: Workflow = async (ctx) => {
   const { task, store, provider, signal } = ctx;
   const instance = task.instance;
-  const version = instance.datastoreVersion;
   const agent = ctx.agentFor(instance.id, task.requestId);
 
   await ctx.step(
     "allocate",
     async () => {
-      const ref = await provider.ensure(
-        {
-          instanceId: instance.id,
-          volumeSizeGb: instance.volumeSizeGb,
-          engine: version.manager,
-          binDir: version.binDir,
-          ...(instance.host && instance.port ? { host: instance.host, port: instance.port } : {}),
-        },
-        signal,
-      );
+      const ref = await provider.ensure(instanceSpecOf(instance), signal);
       await store.updateInstance(instance.id, {
         host: ref.host,
         port: ref.port,
