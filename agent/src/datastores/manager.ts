@@ -36,11 +36,26 @@ export interface UserSpec {
   databases: string[];
 }
 
-/** What the control plane asks for when it first prepares an instance. */
-export interface PrepareSpec {
+/**
+ * How the control plane wants the server configured, beyond its fixed layout. Prepare receives it
+ * first; Configure replaces it whole later (resize flavor, configuration group, access change).
+ */
+export interface ServerSettings {
   /** Flavor memory in MiB, from which memory settings are derived. */
   ramMb: number;
   vcpus: number;
+  /**
+   * Parameter values from the instance's configuration group, engine-native names (e.g. work_mem,
+   * innodb_buffer_pool_size, maxmemory-policy), values as strings. Already checked by the control
+   * plane against the datastore version's parameter catalogue; they win over flavor-derived values.
+   */
+  parameters: Record<string, string>;
+  /** CIDRs (IPv4 or IPv6) clients may connect from; empty means from anywhere. */
+  allowedCidrs: string[];
+}
+
+/** What the control plane asks for when it first prepares an instance. */
+export interface PrepareSpec extends ServerSettings {
   databases: DatabaseSpec[];
   users: UserSpec[];
   /** Password for the engine's internal administrative account, used only by the agent. */
@@ -49,7 +64,8 @@ export interface PrepareSpec {
 
 /** The health of the engine process as the agent sees it. */
 export type ServiceHealth =
-  | { state: "HEALTHY" }
+  /** restartPending: the server runs with settings a restart would change (computed from the server where the engine can tell). */
+  | { state: "HEALTHY"; restartPending?: boolean }
   | { state: "RUNNING"; detail: string } // process up but not answering queries yet
   | { state: "SHUTDOWN" } // not running, on purpose
   | { state: "CRASHED"; detail: string }; // not running although it should be
@@ -121,6 +137,51 @@ export interface DatastoreAdmin {
   disableRoot(): Promise<void>;
 }
 
+/** What Configure did. */
+export interface ConfigureResult {
+  /** Some changed setting only takes effect after a restart (the server keeps running with the old value). */
+  restartRequired: boolean;
+}
+
+/** One of an instance's logs. */
+export interface GuestLogInfo {
+  /** "error" | "general" | "slow" */
+  name: string;
+  /** SYS logs are always on; USER logs can be enabled and disabled. */
+  type: "SYS" | "USER";
+  enabled: boolean;
+  /** Bytes the log's files hold now. */
+  sizeBytes: number;
+  description: string;
+}
+
+/** A chunk of a log. */
+export interface LogChunk {
+  text: string;
+  /** Pass back to read what was written after this chunk; opaque to the caller. */
+  cursor: string;
+}
+
+/** Where to read from: the last `lines` lines, or whatever follows `cursor`. At most `maxBytes` either way. */
+export interface LogReadOptions {
+  cursor?: string;
+  lines?: number;
+  maxBytes: number;
+}
+
+/** Logs of the instance; errors are those of ./errors.ts (NotFound for an unknown log name). */
+export interface GuestLogs {
+  listLogs(): Promise<GuestLogInfo[]>;
+  /** USER logs only (Precondition for a SYS log); applied to the running server without a restart. */
+  setLogEnabled(name: string, enabled: boolean, signal: AbortSignal): Promise<GuestLogInfo>;
+  readLog(name: string, options: LogReadOptions): Promise<LogChunk>;
+  /**
+   * Keeps every log within its share of the volume (rotating and deleting old files), so a busy or
+   * verbose log never fills it. The agent calls this every few seconds; cheap when nothing is due.
+   */
+  rotate(): Promise<void>;
+}
+
 /** Operations of one engine. Lifecycle methods are idempotent: the agent may repeat them after a crash. */
 export interface DatastoreManager extends DatastoreAdmin {
   /** True when `prepare` has completed before (the data directory is initialised). */
@@ -136,6 +197,16 @@ export interface DatastoreManager extends DatastoreAdmin {
   probe(): Promise<ServiceHealth>;
   /** Bytes used on the data volume by the engine's files. */
   volumeUsedBytes(): Promise<number>;
+  /**
+   * Rewrites the engine's configuration for `settings` (flavor-derived values, parameters, access)
+   * and applies live whatever the engine can apply live (dynamic parameters, access rules); what
+   * needs a restart waits for the next one, and the result says so. Requires a prepared instance;
+   * works with the server stopped too (then everything applies at the next start).
+   */
+  configure(settings: ServerSettings, signal: AbortSignal): Promise<ConfigureResult>;
+  /** Current values of the named parameters as the running server reports them (names it does not know are left out). */
+  effectiveParameters(names: string[]): Promise<Record<string, string>>;
+  readonly logs: GuestLogs;
 }
 
 /** Builds a manager for one instance. Registered per engine id ("postgresql", ...). */
