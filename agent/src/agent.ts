@@ -49,6 +49,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     lifetime: lifetime.signal,
     logger: log,
     scrubber,
+    volumePath: config.layout.dataDir,
   });
 
   try {
@@ -73,11 +74,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       nc,
       instanceId,
       intervalMs: config.heartbeatIntervalMs,
-      facts: () => ({ ...lifecycle.current(), volumeUsedBytes: lifecycle.volumeUsedBytes(), crashRestarts: lifecycle.crashRestarts() }),
+      facts: () => ({
+        ...lifecycle.current(),
+        volumeUsedBytes: lifecycle.volumeUsedBytes(),
+        volumeTotalBytes: lifecycle.volumeTotalBytes(),
+        crashRestarts: lifecycle.crashRestarts(),
+      }),
       refresh: () => void lifecycle.refreshVolume(),
       logger: log,
     });
     lifecycle.onStatusChange(() => heartbeat.beat());
+    const rotation = startLogRotation(lifecycle, config.logRotateIntervalMs, log);
     log.info({ subject: subscription.getSubject() }, "agent serving");
 
     let closing: Promise<void> | undefined;
@@ -89,6 +96,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         closing ??= (async () => {
           log.info("agent shutting down; the database server keeps running");
           heartbeat.stop();
+          clearInterval(rotation);
           lifecycle.close();
           lifetime.abort();
           if (!nc.isClosed()) await nc.drain();
@@ -101,6 +109,26 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     lifetime.abort();
     throw err;
   }
+}
+
+/** Keeps the engine's logs within their cap; one sweep at a time, failures logged once per streak. */
+function startLogRotation(lifecycle: Lifecycle, intervalMs: number, log: Logger): NodeJS.Timeout {
+  let running = false;
+  let failing = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    lifecycle.logs
+      .rotate()
+      .then(() => (failing = false))
+      .catch((err: unknown) => {
+        if (!failing) log.warn({ err }, "log rotation failed");
+        failing = true;
+      })
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }
 
 async function logConnectionEvents(nc: NatsConnection, log: Logger): Promise<void> {

@@ -21,6 +21,8 @@ export interface AgentConfig {
   readonly restartBackoffMs: number;
   /** Longest delay between crash restarts (HOARD_AGENT_RESTART_BACKOFF_MAX_MS). */
   readonly restartBackoffMaxMs: number;
+  /** How often the engine's logs are checked against their cap (HOARD_AGENT_LOG_ROTATE_MS). */
+  readonly logRotateIntervalMs: number;
 }
 
 /** instance.json is missing, unreadable or invalid; the message lists what is wrong. */
@@ -94,6 +96,7 @@ export function parseAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source = 
   const heartbeatIntervalMs = envMs(env, "HOARD_AGENT_HEARTBEAT_MS", 2000, problems);
   const restartBackoffMs = envMs(env, "HOARD_AGENT_RESTART_BACKOFF_MS", 1000, problems);
   const restartBackoffMaxMs = envMs(env, "HOARD_AGENT_RESTART_BACKOFF_MAX_MS", 30_000, problems);
+  const logRotateIntervalMs = envMs(env, "HOARD_AGENT_LOG_ROTATE_MS", 30_000, problems);
 
   if (problems.length > 0) throw new AgentConfigError(`invalid ${source}: ${problems.join("; ")}`);
   return Object.freeze({
@@ -106,6 +109,7 @@ export function parseAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source = 
     heartbeatIntervalMs,
     restartBackoffMs,
     restartBackoffMaxMs: Math.max(restartBackoffMaxMs, restartBackoffMs),
+    logRotateIntervalMs,
   });
 }
 

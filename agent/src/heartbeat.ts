@@ -12,6 +12,7 @@ import type { StatusReport } from "./status.js";
 /** What one heartbeat says, read fresh for every beat. */
 export interface HeartbeatFacts extends StatusReport {
   volumeUsedBytes: number;
+  volumeTotalBytes: number;
   crashRestarts: number;
 }
 
@@ -47,6 +48,7 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
       status: facts.status,
       detail: facts.detail,
       volumeUsedBytes: BigInt(Math.max(0, Math.trunc(facts.volumeUsedBytes))),
+      volumeTotalBytes: BigInt(Math.max(0, Math.trunc(facts.volumeTotalBytes))),
       crashRestarts: facts.crashRestarts,
     });
     try {

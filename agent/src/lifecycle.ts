@@ -8,19 +8,31 @@
 // lifecycle operation: while Prepare, Start, Stop or Restart runs (or waits), administrative calls
 // are refused with FAILED_PRECONDITION at once, and Start, Stop and Restart first wait for the
 // administrative calls already under way, so a restart never cuts one in half.
+import { statfs } from "node:fs/promises";
 import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { DeadlineExceededError, FailedPreconditionError, isServerFault } from "../../services/platform/errors.js";
-import type { DatastoreAdmin, DatastoreCapabilities, PrepareSpec } from "./datastores/manager.js";
+import type {
+  ConfigureResult,
+  DatastoreAdmin,
+  DatastoreCapabilities,
+  GuestLogs,
+  PrepareSpec,
+  ServerSettings,
+} from "./datastores/manager.js";
 import { describeError, toOperationError } from "./errors.js";
 import { serviceStatusOf, type Phase, type StatusReport } from "./status.js";
 import { createSupervisor, type SupervisorOptions } from "./supervisor.js";
 
-/** What the supervisor needs, minus the observer: the lifecycle is that observer. */
-export type LifecycleOptions = Omit<SupervisorOptions, "onObservation">;
+/** What the supervisor needs, minus the observer (the lifecycle is that observer), and where the volume is. */
+export type LifecycleOptions = Omit<SupervisorOptions, "onObservation"> & {
+  /** A path on the instance's volume, whose filesystem size is reported as the volume's total. */
+  volumePath?: string;
+};
 
 /** A probe's outcome as GetStatus answers it. */
 export interface StatusSnapshot extends StatusReport {
   volumeUsedBytes: number;
+  volumeTotalBytes: number;
   probedAt: Date;
 }
 
@@ -41,6 +53,8 @@ export interface Lifecycle {
   crashRestarts(): number;
   /** Last measured volume usage; refreshVolume() measures again. */
   volumeUsedBytes(): number;
+  /** Last measured size of the volume's filesystem (0 until measured). */
+  volumeTotalBytes(): number;
   refreshVolume(): Promise<number>;
   /** Called with the new report whenever the status (not just its detail) changes. */
   onStatusChange(listener: (report: StatusReport) => void): void;
@@ -50,6 +64,12 @@ export interface Lifecycle {
   start(signal: AbortSignal): Promise<void>;
   stop(signal: AbortSignal): Promise<void>;
   restart(signal: AbortSignal): Promise<void>;
+  /** Applies new settings (exclusive like Start/Stop), then probes so the status shows a pending restart at once. */
+  configure(settings: ServerSettings, signal: AbortSignal): Promise<ConfigureResult>;
+  /** The running server's values of these parameters; needs a healthy server like administration. */
+  effectiveParameters(names: string[], signal?: AbortSignal): Promise<Record<string, string>>;
+  /** The instance's logs; calls fail with FAILED_PRECONDITION before the datastore is prepared. */
+  readonly logs: GuestLogs;
   probe(): Promise<StatusSnapshot>;
   /**
    * Runs an administrative call on the engine. FAILED_PRECONDITION "instance is not ready: ..."
@@ -68,6 +88,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   let report: StatusReport = serviceStatusOf(phase, "running", undefined);
   let preparing: Promise<void> | undefined;
   let volumeBytes = 0;
+  let volumeTotal = 0;
   let measuring: Promise<number> | undefined;
   /** Start, Stop, Restart (or a repeated Prepare's start) under way or waiting for administration to finish. */
   let operations = 0;
@@ -100,6 +121,12 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       log.error({ operation, error: describeError(err, scrubber) }, "datastore operation failed");
       throw typed;
     }
+  }
+
+  /** A call that needs a prepared datastore but not a healthy server (logs are files). */
+  async function preparedCall<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    requirePrepared(operation);
+    return guarded(operation, fn, signal);
   }
 
   function requirePrepared(operation: string): void {
@@ -178,14 +205,48 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     void refreshVolume();
   }
 
+  async function runAdmin<T>(operation: string, call: (admin: DatastoreAdmin) => Promise<T>, options: AdminCallOptions = {}): Promise<T> {
+    for (const secret of options.secrets ?? []) scrubber.add(secret);
+    const why = notReady();
+    if (why !== undefined) throw new FailedPreconditionError(`instance is not ready: ${why}`);
+    if (options.signal?.aborted) throw new DeadlineExceededError(`${operation} did not start within the caller's deadline`);
+    adminCalls++;
+    try {
+      return await call(manager);
+    } catch (err) {
+      const typed = toOperationError(operation, err, scrubber, lifetime, options.signal);
+      // A missing user or a duplicate database is the caller's business (the RPC log line says it).
+      if (isServerFault(typed)) log.error({ operation, error: describeError(err, scrubber) }, "datastore operation failed");
+      throw typed;
+    } finally {
+      adminCalls--;
+      if (adminCalls === 0) for (const wake of adminIdle.splice(0)) wake();
+    }
+  }
+
+  /** The filesystem's size; a failure keeps the last value (the used bytes are what matter most). */
+  async function measureTotal(): Promise<void> {
+    if (!options.volumePath) return;
+    try {
+      const fs = await statfs(options.volumePath);
+      volumeTotal = fs.blocks * fs.bsize;
+    } catch {
+      // not mounted or created yet
+    }
+  }
+
   function refreshVolume(): Promise<number> {
-    measuring ??= manager
-      .volumeUsedBytes()
-      .then((bytes) => (volumeBytes = bytes))
-      .catch((err: unknown) => {
-        if (phase.kind === "prepared") log.warn({ error: describeError(err, scrubber) }, "measuring volume usage failed");
-        return volumeBytes;
-      })
+    measuring ??= Promise.all([
+      manager.volumeUsedBytes().then(
+        (bytes) => (volumeBytes = bytes),
+        (err: unknown) => {
+          if (phase.kind === "prepared") log.warn({ error: describeError(err, scrubber) }, "measuring volume usage failed");
+          return volumeBytes;
+        },
+      ),
+      measureTotal(),
+    ])
+      .then(([bytes]) => bytes)
       .finally(() => (measuring = undefined));
     return measuring;
   }
@@ -200,6 +261,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     current: () => report,
     crashRestarts: () => supervisor.crashRestarts,
     volumeUsedBytes: () => volumeBytes,
+    volumeTotalBytes: () => volumeTotal,
     refreshVolume,
     onStatusChange(listener) {
       listeners.push(listener);
@@ -241,30 +303,35 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       await exclusive("restart", signal, () => supervisor.restart(signal));
     },
 
+    async configure(settings, signal) {
+      requirePrepared("configure");
+      let result: ConfigureResult = { restartRequired: false };
+      await exclusive("configure", signal, async () => {
+        result = await manager.configure(settings, signal);
+      });
+      await supervisor.probeNow();
+      return result;
+    },
+
+    effectiveParameters(names, signal) {
+      return runAdmin("reading parameters", () => manager.effectiveParameters(names), signal ? { signal } : {});
+    },
+
+    logs: {
+      listLogs: () => preparedCall("listing logs", () => manager.logs.listLogs()),
+      setLogEnabled: (name, enabled, signal) =>
+        preparedCall(`${enabled ? "enabling" : "disabling"} the ${name} log`, () => manager.logs.setLogEnabled(name, enabled, signal), signal),
+      readLog: (name, options) => preparedCall(`reading the ${name} log`, () => manager.logs.readLog(name, options)),
+      rotate: () => (phase.kind === "prepared" ? guarded("rotating logs", () => manager.logs.rotate()) : Promise.resolve()),
+    },
+
     async probe() {
       if (phase.kind === "prepared") await supervisor.probeNow();
       const bytes = await refreshVolume();
-      return { ...report, volumeUsedBytes: bytes, probedAt: new Date() };
+      return { ...report, volumeUsedBytes: bytes, volumeTotalBytes: volumeTotal, probedAt: new Date() };
     },
 
-    async admin(operation, call, options = {}) {
-      for (const secret of options.secrets ?? []) scrubber.add(secret);
-      const why = notReady();
-      if (why !== undefined) throw new FailedPreconditionError(`instance is not ready: ${why}`);
-      if (options.signal?.aborted) throw new DeadlineExceededError(`${operation} did not start within the caller's deadline`);
-      adminCalls++;
-      try {
-        return await call(manager);
-      } catch (err) {
-        const typed = toOperationError(operation, err, scrubber, lifetime, options.signal);
-        // A missing user or a duplicate database is the caller's business (the RPC log line says it).
-        if (isServerFault(typed)) log.error({ operation, error: describeError(err, scrubber) }, "datastore operation failed");
-        throw typed;
-      } finally {
-        adminCalls--;
-        if (adminCalls === 0) for (const wake of adminIdle.splice(0)) wake();
-      }
-    },
+    admin: runAdmin,
 
     close() {
       supervisor.close();

@@ -43,7 +43,9 @@ export function serviceStatusOf(phase: Phase, desired: Desired, health: ServiceH
   }
   switch (health.state) {
     case "HEALTHY":
-      return { status: ServiceStatus.HEALTHY, detail: "" };
+      return health.restartPending
+        ? { status: ServiceStatus.RESTART_REQUIRED, detail: "settings changed that only a restart applies" }
+        : { status: ServiceStatus.HEALTHY, detail: "" };
     case "RUNNING":
       return { status: ServiceStatus.RUNNING, detail: health.detail };
     case "SHUTDOWN":

@@ -83,6 +83,8 @@ describe("guest agent", () => {
       databases: [{ name: "shop" }],
       users: [{ name: "alice", password: "correct-horse-battery", databases: ["shop"] }],
       adminPassword: "admin-secret-123",
+      parameters: {},
+      allowedCidrs: [],
     });
     expect((await client.ping({})).prepared).toBe(true);
     const building = await heartbeats.waitFor((h) => h.status === ServiceStatus.BUILDING);
@@ -115,6 +117,57 @@ describe("guest agent", () => {
     const sentAt = Number(first.sentAt?.seconds ?? 0n) * 1000;
     expect(Math.abs(Date.now() - sentAt)).toBeLessThan(10_000);
     expect(second.status).toBe(ServiceStatus.HEALTHY);
+  });
+
+  it("applies settings with Configure and reports RESTART_REQUIRED until a restart applies them", async () => {
+    const { client, fake, heartbeats } = await launch();
+    await client.prepare(prepareRequest);
+    await heartbeats.waitFor((h) => h.status === ServiceStatus.HEALTHY);
+
+    const live = await client.configure({ ramMb: 1024, vcpus: 2, parameters: { work_mem: "8192" }, allowedCidrs: ["10.0.0.0/8"] });
+    expect(live.restartRequired).toBe(false);
+    expect(fake.settings).toEqual({ ramMb: 1024, vcpus: 2, parameters: { work_mem: "8192" }, allowedCidrs: ["10.0.0.0/8"] });
+    expect((await client.getParameters({ names: ["work_mem", "nope"] })).values).toEqual({ work_mem: "8192" });
+
+    const pending = await client.configure({ ramMb: 1024, vcpus: 2, parameters: { max_connections: "50" }, allowedCidrs: [] });
+    expect(pending.restartRequired).toBe(true);
+    expect((await client.getStatus({})).status).toBe(ServiceStatus.RESTART_REQUIRED);
+    await heartbeats.waitFor((h) => h.status === ServiceStatus.RESTART_REQUIRED);
+    await client.restart({});
+    expect((await client.getStatus({})).status).toBe(ServiceStatus.HEALTHY);
+    expect((await client.getParameters({ names: ["max_connections"] })).values).toEqual({ max_connections: "50" });
+  });
+
+  it("refuses a malformed CIDR or parameter in Configure and changes nothing", async () => {
+    const { client, fake } = await launch();
+    await client.prepare(prepareRequest);
+    const before = structuredClone(fake.settings);
+    await expect(client.configure({ ramMb: 512, vcpus: 1, parameters: {}, allowedCidrs: ["10.0.0.1/8"] })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: expect.stringContaining("allowed_cidrs[0]") as unknown,
+    });
+    await expect(client.configure({ ramMb: 512, vcpus: 1, parameters: { "a b": "1" }, allowedCidrs: [] })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
+    expect(fake.settings).toEqual(before);
+  });
+
+  it("lists, toggles and reads logs, and refuses them before Prepare", async () => {
+    const { client, fake } = await launch();
+    await expect(client.listLogs({})).rejects.toMatchObject({ code: Code.FailedPrecondition });
+    await client.prepare(prepareRequest);
+    expect((await client.listLogs({})).logs.map((l) => [l.name, l.type, l.enabled])).toEqual([
+      ["error", "SYS", true],
+      ["slow", "USER", false],
+    ]);
+    expect((await client.setLogEnabled({ name: "slow", enabled: true })).log?.enabled).toBe(true);
+    fake.logLines.set("slow", ["one", "two", "three"]);
+    const tail = await client.readLog({ name: "slow", lines: 2 });
+    expect(tail.text).toBe("two\nthree\n");
+    fake.logLines.get("slow")?.push("four");
+    expect((await client.readLog({ name: "slow", cursor: tail.cursor })).text).toBe("four\n");
+    await expect(client.readLog({ name: "general" })).rejects.toMatchObject({ code: Code.NotFound });
+    await expect(client.readLog({ name: "../etc" })).rejects.toMatchObject({ code: Code.InvalidArgument });
   });
 
   it("reports a crash at once, restarts the server and reports HEALTHY again", async () => {

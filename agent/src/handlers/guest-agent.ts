@@ -4,7 +4,8 @@ import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { adminHandlers } from "./admin.js";
-import { toPrepareSpec } from "./prepare-spec.js";
+import { logHandlers } from "./logs.js";
+import { toPrepareSpec, toServerSettings } from "./prepare-spec.js";
 
 export interface GuestAgentHandlerDeps {
   instanceId: string;
@@ -20,6 +21,7 @@ export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgen
   const { instanceId, lifecycle } = deps;
   const service: ServiceImpl<typeof GuestAgentService> = {
     ...adminHandlers(deps.engine, lifecycle),
+    ...logHandlers(lifecycle),
     ping() {
       return { instanceId, pid: process.pid, prepared: lifecycle.prepared };
     },
@@ -45,8 +47,15 @@ export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgen
         status: snapshot.status,
         detail: snapshot.detail,
         volumeUsedBytes: BigInt(Math.max(0, Math.trunc(snapshot.volumeUsedBytes))),
+        volumeTotalBytes: BigInt(Math.max(0, Math.trunc(snapshot.volumeTotalBytes))),
         probedAt: timestampFromDate(snapshot.probedAt),
       };
+    },
+    async configure(req, ctx) {
+      return lifecycle.configure(toServerSettings(req), ctx.signal);
+    },
+    async getParameters(req, ctx) {
+      return { values: await lifecycle.effectiveParameters(req.names, ctx.signal) };
     },
   };
   router.service(GuestAgentService, service);

@@ -12,7 +12,9 @@ import type {
   DatastoreCapabilities,
   DatastoreManager,
   InstanceLayout,
+  GuestLogInfo,
   PrepareSpec,
+  ServerSettings,
   ServiceHealth,
 } from "../../../agent/src/datastores/manager.js";
 
@@ -36,6 +38,14 @@ export class FakeDatastore {
   /** When set, prepare fails with this message (once per value; cleared after throwing). */
   failNextPrepare: string | undefined;
   volumeBytes = 12_345;
+  /** Settings of the last Prepare or Configure. */
+  settings: ServerSettings | undefined;
+  /** Parameters the "server" runs with; names in restartOnly change only at (re)start. */
+  live = new Map<string, string>();
+  restartOnly = new Set(["max_connections"]);
+  /** Log lines by log name; "slow" can be toggled. */
+  logLines = new Map<string, string[]>([["error", []], ["slow", []]]);
+  slowEnabled = false;
 
   /** The manager shares this object: change its fields, not the object. */
   readonly capabilities: DatastoreCapabilities = { databases: true, userHosts: false, grants: true };
@@ -74,9 +84,12 @@ export class FakeDatastore {
       this.prepared = true;
       this.running = true;
       this.crashed = false;
+      this.settings = { ramMb: spec.ramMb, vcpus: spec.vcpus, parameters: { ...spec.parameters }, allowedCidrs: [...spec.allowedCidrs] };
+      this.applyAll();
     },
     start: async () => {
       this.startCalls++;
+      this.applyAll();
       this.running = true;
       this.crashed = false;
     },
@@ -87,17 +100,60 @@ export class FakeDatastore {
     },
     restart: async () => {
       this.restartCalls++;
+      this.applyAll();
       this.running = true;
       this.crashed = false;
     },
     probe: async (): Promise<ServiceHealth> => {
-      if (this.running) return { state: "HEALTHY" };
+      if (this.running) return { state: "HEALTHY", restartPending: this.restartPending() };
       if (this.crashed) return { state: "CRASHED", detail: "postmaster is gone" };
       return { state: "SHUTDOWN" };
     },
     volumeUsedBytes: async () => this.volumeBytes,
+    configure: async (settings) => {
+      this.settings = structuredClone(settings);
+      for (const [name, value] of Object.entries(settings.parameters)) if (!this.restartOnly.has(name)) this.live.set(name, value);
+      return { restartRequired: this.restartPending() };
+    },
+    effectiveParameters: async (names) => Object.fromEntries(names.filter((n) => this.live.has(n)).map((n) => [n, this.live.get(n) ?? ""])),
+    logs: {
+      listLogs: async () => [this.logInfo("error"), this.logInfo("slow")],
+      setLogEnabled: async (name, enabled) => {
+        if (name !== "slow") throw new DatastoreNotFoundError(`no optional log "${name}"`);
+        this.slowEnabled = enabled;
+        return this.logInfo("slow");
+      },
+      readLog: async (name, options) => {
+        const lines = this.logLines.get(name);
+        if (!lines) throw new DatastoreNotFoundError(`no log "${name}"`);
+        const from = options.cursor !== undefined ? Number(options.cursor) : Math.max(0, lines.length - (options.lines ?? 50));
+        return { text: lines.slice(from).map((l) => `${l}\n`).join(""), cursor: String(lines.length) };
+      },
+      rotate: async () => {},
+    },
     ...this.createAdmin(),
   };
+
+  /** Whether a restart-only parameter differs from what the "server" runs with. */
+  restartPending(): boolean {
+    return Object.entries(this.settings?.parameters ?? {}).some(([name, value]) => this.restartOnly.has(name) && this.live.get(name) !== value);
+  }
+
+  /** A (re)start applies every configured parameter. */
+  private applyAll(): void {
+    for (const [name, value] of Object.entries(this.settings?.parameters ?? {})) this.live.set(name, value);
+  }
+
+  private logInfo(name: string): GuestLogInfo {
+    const lines = this.logLines.get(name) ?? [];
+    return {
+      name,
+      type: name === "error" ? "SYS" : "USER",
+      enabled: name === "error" || this.slowEnabled,
+      sizeBytes: lines.join("\n").length,
+      description: name,
+    };
+  }
 
   private createAdmin(): DatastoreAdmin {
     const record = (method: keyof DatastoreAdmin, args: unknown[]): void => {
