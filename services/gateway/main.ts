@@ -3,6 +3,7 @@
 import { createClient } from "@connectrpc/connect";
 import { connect as connectNats } from "@nats-io/transport-node";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
 import { DatabaseService } from "../../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
@@ -19,6 +20,7 @@ import { createAgentClients } from "./agents.js";
 import { loadGatewayConfig } from "./config.js";
 import { registerCatalogueServices } from "./handlers/catalogue.js";
 import { registerDatabaseService } from "./handlers/databases.js";
+import { registerConfigurationService } from "./handlers/configurations.js";
 import { registerInstanceService } from "./handlers/instances.js";
 import { registerManageService } from "./handlers/manage.js";
 import { registerRootService } from "./handlers/root.js";
@@ -30,6 +32,7 @@ import { createValidateInterceptor } from "./interceptors/validate.js";
 import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
 import { createCatalogueStore } from "./store/catalogue.js";
+import { createConfigurationStore } from "./store/configurations.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
 import { createTokenStore } from "./store/tokens.js";
@@ -39,7 +42,16 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const publicServices = [InstanceService, DatabaseService, UserService, RootService, DatastoreService, FlavorService, ManageService];
+const publicServices = [
+  InstanceService,
+  ConfigurationService,
+  DatabaseService,
+  UserService,
+  RootService,
+  DatastoreService,
+  FlavorService,
+  ManageService,
+];
 
 export async function startGateway(platform: PlatformConfig, db: Db, rootLogger: Logger): Promise<Gateway> {
   const logger = rootLogger.child({ component: "gateway" });
@@ -55,6 +67,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
   };
   const catalogue = createCatalogueStore(db);
   const instances = createInstanceStore(db);
+  const configurations = createConfigurationStore(db);
   const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
   const agents = createAgentClients(nc);
   const health = createHealthService();
@@ -70,15 +83,18 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       registerInstanceService(router, {
         instances,
         catalogue,
+        configurations,
+        agents,
         secrets: createSecretBox(loadSecretKey(platform.home)),
         submitTask,
         maxVolumeGb: config.maxVolumeGb,
       });
+      registerConfigurationService(router, { configurations, catalogue, submitTask });
       registerCatalogueServices(router, catalogue);
       registerDatabaseService(router, instances, agents);
       registerUserService(router, instances, agents);
       registerRootService(router, instances, agents);
-      registerManageService(router, createManageStore(db));
+      registerManageService(router, createManageStore(db), submitTask);
       health.register(router);
       registerReflection(router, publicServices);
     },

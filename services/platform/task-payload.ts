@@ -17,6 +17,27 @@ export function openCreatePayload(box: SecretBox, sealed: string): CreatePayload
   return JSON.parse(box.open(sealed)) as CreatePayload;
 }
 
+/** What a RESIZE_FLAVOR task carries: the new flavor as it was when the user asked. */
+export interface ResizeFlavorPayload {
+  flavorId: string;
+  ramMb: number;
+  vcpus: number;
+}
+
+/** What a RESIZE_VOLUME task carries. */
+export interface ResizeVolumePayload {
+  volumeSizeGb: number;
+}
+
+/** Payloads without secrets are plain JSON. */
+export function actionPayload(payload: ResizeFlavorPayload | ResizeVolumePayload): string {
+  return JSON.stringify(payload);
+}
+
+export function openActionPayload<T extends ResizeFlavorPayload | ResizeVolumePayload>(payload: string): T {
+  return JSON.parse(payload) as T;
+}
+
 /** How long a workflow of each kind may take before it fails with a fault. */
 export const taskDeadlinesMs = {
   CREATE: 10 * 60_000,
@@ -24,4 +45,9 @@ export const taskDeadlinesMs = {
   RESTART: 5 * 60_000,
   STOP: 5 * 60_000,
   START: 5 * 60_000,
+  RESIZE_FLAVOR: 10 * 60_000,
+  RESIZE_VOLUME: 10 * 60_000,
+  CONFIGURE: 5 * 60_000,
 } as const;
+
+export type TaskKind = keyof typeof taskDeadlinesMs;

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
+import { bundledCatalogues } from "../platform/parameters/index.js";
 import { hashToken, newToken } from "../platform/tokens.js";
 import { createBootstrapStore, type DefaultFlavor, type DefaultVersion } from "./store/bootstrap.js";
 
@@ -30,6 +31,11 @@ export async function bootstrap(db: Db, home: string, logger: Logger): Promise<{
       continue;
     }
     if (await store.ensureVersion(v)) logger.info({ datastore: v.datastore, version: v.version }, "datastore version registered");
+  }
+  for (const catalogue of bundledCatalogues()) {
+    if (await store.ensureParameterCatalogue(catalogue.datastore, catalogue.version, JSON.stringify(catalogue))) {
+      logger.info({ datastore: catalogue.datastore, version: catalogue.version, parameters: catalogue.parameters.length }, "parameter catalogue loaded");
+    }
   }
   if (await store.ensureFlavors(defaultFlavors)) logger.info({ count: defaultFlavors.length }, "default flavors created");
 

@@ -29,6 +29,8 @@ export async function handleHeartbeat(msg: Msg, store: ReportStore, logger: Logg
       serviceStatus: status,
       detail: beat.detail,
       volumeUsedBytes: beat.volumeUsedBytes,
+      // 0 is "not measured" (an older agent, or a volume not mounted yet): keep what we had.
+      volumeTotalBytes: beat.volumeTotalBytes > 0n ? beat.volumeTotalBytes : undefined,
     },
     new Date(),
   );

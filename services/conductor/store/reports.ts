@@ -7,6 +7,7 @@ export interface Report {
   serviceStatus: string;
   detail: string;
   volumeUsedBytes: bigint;
+  volumeTotalBytes?: bigint | undefined;
 }
 
 export function createReportStore(db: Db) {
@@ -27,6 +28,7 @@ export function createReportStore(db: Db) {
           serviceStatus: report.serviceStatus,
           serviceDetail: report.detail || null,
           volumeUsedBytes: report.volumeUsedBytes,
+          ...(report.volumeTotalBytes !== undefined ? { volumeTotalBytes: report.volumeTotalBytes } : {}),
           lastReportAt: report.sentAt,
           heartbeatAt: receivedAt,
         },

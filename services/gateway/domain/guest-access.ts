@@ -7,10 +7,19 @@ import { deriveStatus } from "./instance-status.js";
 import { InstanceStatus } from "../../../gen/proto/hoard/v1/instance_pb.js";
 
 /** The instance's database server must be up and no workflow may be running on it. */
+/** The server answers queries: ACTIVE, or RESTART_REQUIRED (running fine, with settings pending). */
 export function requireReady(row: InstanceRow): void {
   const { status } = deriveStatus({ task: row.taskStatus, service: row.serviceStatus });
-  if (status !== InstanceStatus.ACTIVE) {
+  if (status !== InstanceStatus.ACTIVE && status !== InstanceStatus.RESTART_REQUIRED) {
     throw new FailedPreconditionError(`instance "${row.name}" is ${InstanceStatus[status]}; try again when it is ACTIVE`);
+  }
+}
+
+/** The instance has a guest agent to ask (its logs are readable even with the server stopped). */
+export function requireAgent(row: InstanceRow): void {
+  if (row.computeStatus !== "RUNNING" || row.taskStatus === "BUILDING" || row.taskStatus === "DELETING") {
+    const { status } = deriveStatus({ task: row.taskStatus, service: row.serviceStatus });
+    throw new FailedPreconditionError(`instance "${row.name}" is ${InstanceStatus[status]}; its guest agent cannot be asked yet`);
   }
 }
 

@@ -9,6 +9,7 @@ const expected: Record<string, Record<string, [S, O]>> = {
     BUILDING: [S.ERROR, O.STARTING],
     RUNNING: [S.REBOOT, O.STARTING],
     HEALTHY: [S.ACTIVE, O.HEALTHY],
+    RESTART_REQUIRED: [S.RESTART_REQUIRED, O.HEALTHY],
     SHUTDOWN: [S.SHUTDOWN, O.SHUTDOWN],
     CRASHED: [S.ERROR, O.FAILED],
     FAILED: [S.ERROR, O.FAILED],
@@ -19,6 +20,7 @@ const expected: Record<string, Record<string, [S, O]>> = {
     BUILDING: [S.BUILD, O.STARTING],
     RUNNING: [S.BUILD, O.STARTING],
     HEALTHY: [S.BUILD, O.HEALTHY],
+    RESTART_REQUIRED: [S.BUILD, O.HEALTHY],
     SHUTDOWN: [S.BUILD, O.SHUTDOWN],
     CRASHED: [S.BUILD, O.FAILED],
     FAILED: [S.BUILD, O.FAILED],
@@ -32,6 +34,12 @@ const expected: Record<string, Record<string, [S, O]>> = {
   ),
   STARTING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.REBOOT, deriveStatus({ task: "NONE", service: s }).operating]]),
+  ),
+  RESIZING: Object.fromEntries(
+    serviceStatuses.map((s) => [s, [S.RESIZE, deriveStatus({ task: "NONE", service: s }).operating]]),
+  ),
+  CONFIGURING: Object.fromEntries(
+    serviceStatuses.map((s) => [s, [S.UPDATE, deriveStatus({ task: "NONE", service: s }).operating]]),
   ),
   DELETING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.DELETING, deriveStatus({ task: "NONE", service: s }).operating]]),

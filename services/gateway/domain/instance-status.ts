@@ -4,11 +4,14 @@
 import { InstanceStatus, OperatingStatus } from "../../../gen/proto/hoard/v1/instance_pb.js";
 
 /** Workflow the taskmanager runs on the instance; FAILED means the last one failed (see fault). */
-export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "STOPPING", "STARTING", "DELETING", "FAILED"] as const;
+export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "STOPPING", "STARTING", "RESIZING", "CONFIGURING", "DELETING", "FAILED"] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 
-/** What the guest agent last reported; UNKNOWN is set by the conductor when the agent falls silent. */
-export const serviceStatuses = ["NEW", "BUILDING", "RUNNING", "HEALTHY", "SHUTDOWN", "CRASHED", "FAILED", "UNKNOWN"] as const;
+/**
+ * What the guest agent last reported; UNKNOWN is set by the conductor when the agent falls silent.
+ * RESTART_REQUIRED: healthy, but running with settings only a restart applies (the engine says so).
+ */
+export const serviceStatuses = ["NEW", "BUILDING", "RUNNING", "HEALTHY", "RESTART_REQUIRED", "SHUTDOWN", "CRASHED", "FAILED", "UNKNOWN"] as const;
 export type ServiceStatus = (typeof serviceStatuses)[number];
 
 export interface StatusInput {
@@ -25,6 +28,7 @@ export interface DerivedStatus {
 export function deriveOperatingStatus(service: string): OperatingStatus {
   switch (service) {
     case "HEALTHY":
+    case "RESTART_REQUIRED":
       return OperatingStatus.HEALTHY;
     case "NEW":
     case "BUILDING":
@@ -61,6 +65,10 @@ function deriveInstanceStatus(task: string, service: string): InstanceStatus {
     case "STARTING":
       // The server is going down or coming up on request: Trove's REBOOT covers both.
       return InstanceStatus.REBOOT;
+    case "RESIZING":
+      return InstanceStatus.RESIZE;
+    case "CONFIGURING":
+      return InstanceStatus.UPDATE;
     case "NONE":
       return idleStatus(service);
     default:
@@ -72,6 +80,8 @@ function idleStatus(service: string): InstanceStatus {
   switch (service) {
     case "HEALTHY":
       return InstanceStatus.ACTIVE;
+    case "RESTART_REQUIRED":
+      return InstanceStatus.RESTART_REQUIRED;
     case "RUNNING":
       // Process up but not answering: mid-restart (e.g. after the agent revived a crash).
       return InstanceStatus.REBOOT;

@@ -6,16 +6,23 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { InstanceService } from "../../../gen/proto/hoard/v1/instance_pb.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
 import type { SecretBox } from "../../platform/secrets.js";
-import { sealPayload, taskDeadlinesMs } from "../../platform/task-payload.js";
+import { actionPayload, sealPayload, taskDeadlinesMs } from "../../platform/task-payload.js";
+import type { AgentClients } from "../agents.js";
 import { checkCreateRules } from "../domain/create-rules.js";
-import { toInstanceView } from "../domain/instance-view.js";
+import { checkedCidrs } from "../domain/instance-settings.js";
+import { parseCidrs, toInstanceView } from "../domain/instance-view.js";
 import type { CatalogueStore } from "../store/catalogue.js";
-import type { InstanceStore, NewTask } from "../store/instances.js";
+import type { ConfigurationStore } from "../store/configurations.js";
+import type { InstanceRow, InstanceStore, InstanceUpdate, NewTask } from "../store/instances.js";
+import { instanceInspectionHandlers } from "./instance-inspection.js";
 import { loadInstance, projectOf, requestIdOf } from "./scope.js";
+import { findUsableVersion } from "./version-lookup.js";
 
 export interface InstanceHandlerDeps {
   instances: InstanceStore;
   catalogue: CatalogueStore;
+  configurations: ConfigurationStore;
+  agents: AgentClients;
   secrets: SecretBox;
   /** Wakes a taskmanager; tasks are durable rows, so a failed wake-up only delays them. */
   submitTask: (taskId: string) => void;
@@ -25,7 +32,7 @@ export interface InstanceHandlerDeps {
 const defaultPageSize = 50;
 
 export function registerInstanceService(router: ConnectRouter, deps: InstanceHandlerDeps): void {
-  const { instances, catalogue } = deps;
+  const { instances, catalogue, configurations } = deps;
 
   const load = (ctx: HandlerContext, idOrName: string) => loadInstance(instances, ctx, idOrName);
 
@@ -39,26 +46,32 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
   }
 
   /** Hands an action on an idle instance to the taskmanager; FAILED_PRECONDITION while another runs. */
-  async function action(ctx: HandlerContext, idOrName: string, taskStatus: string, kind: NewTask["kind"]) {
-    const row = await load(ctx, idOrName);
-    const started = await instances.startTask(row.id, taskStatus, task(ctx, kind, ""));
+  async function action(ctx: HandlerContext, idOrName: string | InstanceRow, taskStatus: string, kind: NewTask["kind"], payload = "") {
+    const row = typeof idOrName === "string" ? await load(ctx, idOrName) : idOrName;
+    const started = await instances.startTask(row.id, taskStatus, task(ctx, kind, payload));
     deps.submitTask(started.taskId);
     return toInstanceView(started.instance);
+  }
+
+  /** A configuration group of the caller's project made for `versionId`. */
+  async function groupFor(ctx: HandlerContext, idOrName: string, versionId: string, field: string) {
+    const group = await configurations.find(projectOf(ctx), idOrName);
+    if (!group) throw new NotFoundError("configuration", idOrName);
+    if (group.datastoreVersionId !== versionId) {
+      const { datastore, name } = group.datastoreVersion;
+      throw new InvalidArgumentError(field, `configuration "${group.name}" is for ${datastore.name} ${name}, not this instance's datastore version`);
+    }
+    return group;
   }
 
   router.service(InstanceService, {
     async createInstance(req, ctx) {
       const flavor = await catalogue.findFlavor(req.flavor);
       if (!flavor) throw new NotFoundError("flavor", req.flavor);
-      const datastore = await catalogue.findDatastoreAnyState(req.datastore);
-      if (!datastore) throw new NotFoundError("datastore", req.datastore);
-      if (!datastore.active) throw new FailedPreconditionError(`datastore "${datastore.name}" is not active`);
-      const versionName = req.datastoreVersion || datastore.versions.find((v) => v.id === datastore.defaultVersionId)?.name;
-      if (!versionName) throw new InvalidArgumentError("datastore_version", `datastore "${datastore.name}" has no default version; name one`);
-      const version = datastore.versions.find((v) => v.name === versionName || v.id === versionName);
-      if (!version) throw new NotFoundError(`version of datastore "${datastore.name}"`, versionName);
-      if (!version.active) throw new FailedPreconditionError(`version "${version.name}" of datastore "${datastore.name}" is not active`);
+      const { version } = await findUsableVersion(catalogue, req.datastore, req.datastoreVersion);
       checkCreateRules(req, version.manager, deps.maxVolumeGb);
+      const allowedCidrs = checkedCidrs("allowed_cidrs", req.allowedCidrs);
+      const group = req.configuration ? await groupFor(ctx, req.configuration, version.id, "configuration") : undefined;
 
       const payload = sealPayload(deps.secrets, {
         databases: req.databases.map((d) => ({ name: d.name, characterSet: d.characterSet, collation: d.collation })),
@@ -66,7 +79,16 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
         adminPassword: randomBytes(24).toString("base64url"),
       });
       const created = await instances.create(
-        { projectId: projectOf(ctx), name: req.name, flavorId: flavor.id, datastoreVersionId: version.id, volumeSizeGb: req.volumeSizeGb },
+        {
+          projectId: projectOf(ctx),
+          name: req.name,
+          flavorId: flavor.id,
+          datastoreVersionId: version.id,
+          volumeSizeGb: req.volumeSizeGb,
+          configurationId: group?.id ?? null,
+          allowedCidrs: JSON.stringify(allowedCidrs),
+          deletionProtection: req.deletionProtection,
+        },
         task(ctx, "CREATE", payload),
       );
       deps.submitTask(created.taskId);
@@ -92,7 +114,10 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     async deleteInstance(req, ctx) {
       const row = await load(ctx, req.id);
       if (row.taskStatus === "DELETING") return { instance: toInstanceView(row) };
-      const started = await instances.startTask(row.id, "DELETING", task(ctx, "DELETE", ""), ["BUILDING", "RESTARTING", "FAILED"]);
+      if (row.deletionProtection) {
+        throw new FailedPreconditionError(`instance "${row.name}" has deletion protection on; turn it off first (update --no-deletion-protection)`);
+      }
+      const started = await instances.startTask(row.id, "DELETING", task(ctx, "DELETE", ""), ["BUILDING", "RESTARTING", "CONFIGURING", "FAILED"]);
       deps.submitTask(started.taskId);
       return { instance: toInstanceView(started.instance) };
     },
@@ -111,10 +136,48 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
 
     async updateInstance(req, ctx) {
       const row = await load(ctx, req.id);
-      if (req.name === undefined) throw new InvalidArgumentError("name", "nothing to change: give a new name");
-      if (req.name === row.name) return { instance: toInstanceView(row) };
-      return { instance: toInstanceView(await instances.rename(row.id, req.name)) };
+      const change: InstanceUpdate = {};
+      if (req.name !== undefined && req.name !== row.name) change.name = req.name;
+      if (req.deletionProtection !== undefined && req.deletionProtection !== row.deletionProtection) change.deletionProtection = req.deletionProtection;
+      const settings: NonNullable<InstanceUpdate["settings"]> = { task: task(ctx, "CONFIGURE", "") };
+      if (req.allowedCidrs !== undefined) {
+        const cidrs = checkedCidrs("allowed_cidrs.cidrs", req.allowedCidrs.cidrs);
+        if (JSON.stringify(cidrs) !== JSON.stringify(parseCidrs(row.allowedCidrs))) settings.allowedCidrs = JSON.stringify(cidrs);
+      }
+      if (req.configuration !== undefined) {
+        const group = req.configuration === "" ? null : await groupFor(ctx, req.configuration, row.datastoreVersionId, "configuration");
+        if ((group?.id ?? null) !== row.configurationId) settings.configurationId = group?.id ?? null;
+      }
+      if (settings.allowedCidrs !== undefined || settings.configurationId !== undefined) change.settings = settings;
+      const nothingAsked = req.name === undefined && req.deletionProtection === undefined && req.allowedCidrs === undefined && req.configuration === undefined;
+      if (nothingAsked) {
+        throw new InvalidArgumentError("name", "nothing to change: give a name, deletion_protection, allowed_cidrs or configuration");
+      }
+      if (Object.keys(change).length === 0) return { instance: toInstanceView(row) };
+      const updated = await instances.update(row.id, change);
+      if (updated.taskId) deps.submitTask(updated.taskId);
+      return { instance: toInstanceView(updated.instance) };
     },
+
+    async resizeInstance(req, ctx) {
+      const row = await load(ctx, req.id);
+      const flavor = await catalogue.findFlavor(req.flavor);
+      if (!flavor) throw new NotFoundError("flavor", req.flavor);
+      if (flavor.id === row.flavorId) throw new InvalidArgumentError("flavor", `instance "${row.name}" already has flavor "${flavor.name}"`);
+      const payload = actionPayload({ flavorId: flavor.id, ramMb: flavor.ramMb, vcpus: flavor.vcpus });
+      return { instance: await action(ctx, row, "RESIZING", "RESIZE_FLAVOR", payload) };
+    },
+
+    async resizeInstanceVolume(req, ctx) {
+      const row = await load(ctx, req.id);
+      if (req.sizeGb <= row.volumeSizeGb) {
+        throw new InvalidArgumentError("size_gb", `volumes only grow: instance "${row.name}" has ${row.volumeSizeGb} GB, ask for more than that`);
+      }
+      if (req.sizeGb > deps.maxVolumeGb) throw new InvalidArgumentError("size_gb", `must be at most ${deps.maxVolumeGb} GB`);
+      return { instance: await action(ctx, row, "RESIZING", "RESIZE_VOLUME", actionPayload({ volumeSizeGb: req.sizeGb })) };
+    },
+
+    ...instanceInspectionHandlers(instances, deps.agents),
 
     async listInstanceEvents(req, ctx) {
       const row = await load(ctx, req.id);

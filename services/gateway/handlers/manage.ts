@@ -5,16 +5,19 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ManageService, ProjectSchema, TokenSchema, type Token } from "../../../gen/proto/hoard/v1/manage_pb.js";
 import { InvalidArgumentError } from "../../platform/errors.js";
+import { parseCatalogue } from "../../platform/parameters/index.js";
+import { taskDeadlinesMs } from "../../platform/task-payload.js";
 import { hashToken, newToken } from "../../platform/tokens.js";
 import { toDatastore, toFlavor, toVersion } from "../domain/catalogue-view.js";
 import type { ManageStore } from "../store/manage.js";
+import { requestIdOf } from "./scope.js";
 
 /** Engines the guest agent has a manager for. */
 const knownManagers = ["postgresql", "mariadb", "redis"];
 
 type TokenRow = Awaited<ReturnType<ManageStore["revokeToken"]>>;
 
-export function registerManageService(router: ConnectRouter, store: ManageStore): void {
+export function registerManageService(router: ConnectRouter, store: ManageStore, submitTask: (taskId: string) => void): void {
   router.service(ManageService, {
     async createDatastore(req) {
       return { datastore: toDatastore(await store.createDatastore(req.name), true) };
@@ -77,6 +80,26 @@ export function registerManageService(router: ConnectRouter, store: ManageStore)
     },
     async revokeToken(req) {
       return { token: toToken(await store.revokeToken(req.id)) };
+    },
+    async setParameterCatalogue(req) {
+      let json: unknown;
+      try {
+        json = JSON.parse(req.catalogueJson);
+      } catch (err) {
+        throw new InvalidArgumentError("catalogue_json", `is not JSON: ${(err as Error).message}`);
+      }
+      const catalogue = parseCatalogue(json, "catalogue_json");
+      await store.setParameterCatalogue(req.datastore, req.version, JSON.stringify(catalogue));
+      return { parameterCount: catalogue.parameters.length };
+    },
+    async resetInstanceStatus(req, ctx) {
+      await store.resetInstanceStatus(req.id, requestIdOf(ctx));
+      return {};
+    },
+    async forceDeleteInstance(req, ctx) {
+      const taskId = await store.forceDeleteInstance(req.id, { requestId: requestIdOf(ctx), deadlineAt: new Date(Date.now() + taskDeadlinesMs.DELETE) });
+      submitTask(taskId);
+      return {};
     },
   });
 }

@@ -2,10 +2,11 @@
 // project: an instance of another project is indistinguishable from one that does not exist.
 import type { Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
+import type { TaskKind } from "../../platform/task-payload.js";
 
 export type InstanceRow = Awaited<ReturnType<typeof findWithRelations>>;
 
-const withRelations = { flavor: true, datastoreVersion: { include: { datastore: true } } } as const;
+const withRelations = { flavor: true, datastoreVersion: { include: { datastore: true } }, configuration: true } as const;
 
 function findWithRelations(db: Db, id: string) {
   return db.instance.findUniqueOrThrow({ where: { id }, include: withRelations });
@@ -17,10 +18,21 @@ export interface NewInstance {
   flavorId: string;
   datastoreVersionId: string;
   volumeSizeGb: number;
+  configurationId?: string | null;
+  /** JSON array of CIDRs. */
+  allowedCidrs?: string;
+  deletionProtection?: boolean;
+}
+
+/** What UpdateInstance changes at once, and the settings whose change needs a CONFIGURE task. */
+export interface InstanceUpdate {
+  name?: string;
+  deletionProtection?: boolean;
+  settings?: { allowedCidrs?: string; configurationId?: string | null; task: NewTask };
 }
 
 export interface NewTask {
-  kind: "CREATE" | "DELETE" | "RESTART" | "STOP" | "START";
+  kind: TaskKind;
   payload: string;
   requestId: string;
   deadlineAt: Date;
@@ -29,6 +41,11 @@ export interface NewTask {
 export type EventRow = Awaited<ReturnType<Db["instanceEvent"]["findFirstOrThrow"]>>;
 
 export interface InstanceStore {
+  /**
+   * Applies an UpdateInstance in one transaction: all of it or nothing (a taken name is
+   * AlreadyExists; settings on a busy instance FAILED_PRECONDITION naming its task).
+   */
+  update(instanceId: string, change: InstanceUpdate): Promise<{ instance: InstanceRow; taskId?: string }>;
   /** Renames an idle or busy (not deleting) instance; a taken name is AlreadyExists. */
   rename(instanceId: string, name: string): Promise<InstanceRow>;
   /** The newest `limit` events of an instance. */
@@ -51,7 +68,47 @@ export interface InstanceStore {
 }
 
 export function createInstanceStore(db: Db): InstanceStore {
+  /** Moves an idle instance (or one in `alsoFrom`) into `taskStatus` with `data`, and records the task. */
+  async function startTaskIn(tx: Db, instanceId: string, taskStatus: string, task: NewTask, alsoFrom: string[], data: object = {}): Promise<string> {
+    const moved = await tx.instance.updateMany({
+      where: { id: instanceId, deletedAt: null, taskStatus: { in: ["NONE", ...alsoFrom] } },
+      data: { ...data, taskStatus },
+    });
+    if (moved.count === 0) {
+      const current = await tx.instance.findUnique({ where: { id: instanceId } });
+      throw new FailedPreconditionError(
+        `instance "${current?.name ?? instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`,
+      );
+    }
+    const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "" } });
+    return created.id;
+  }
+
   return {
+    async update(instanceId, change) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const direct = {
+            ...(change.name !== undefined ? { name: change.name, activeName: change.name } : {}),
+            ...(change.deletionProtection !== undefined ? { deletionProtection: change.deletionProtection } : {}),
+          };
+          if (Object.keys(direct).length > 0) {
+            const updated = await tx.instance.updateMany({ where: { id: instanceId, deletedAt: null, taskStatus: { not: "DELETING" } }, data: direct });
+            if (updated.count === 0) throw new FailedPreconditionError("the instance is being deleted");
+          }
+          let taskId: string | undefined;
+          if (change.settings) {
+            const { task, ...settings } = change.settings;
+            taskId = await startTaskIn(tx as Db, instanceId, "CONFIGURING", task, [], settings);
+          }
+          return { instance: await findWithRelations(tx as Db, instanceId), ...(taskId ? { taskId } : {}) };
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", change.name ?? "");
+        throw err;
+      }
+    },
+
     async rename(instanceId, name) {
       try {
         const renamed = await db.instance.updateMany({
@@ -109,19 +166,8 @@ export function createInstanceStore(db: Db): InstanceStore {
 
     async startTask(instanceId, taskStatus, task, alsoFrom = []) {
       return db.$transaction(async (tx) => {
-        const from = ["NONE", ...alsoFrom];
-        const moved = await tx.instance.updateMany({
-          where: { id: instanceId, deletedAt: null, taskStatus: { in: from } },
-          data: { taskStatus },
-        });
-        if (moved.count === 0) {
-          const current = await tx.instance.findUnique({ where: { id: instanceId } });
-          throw new FailedPreconditionError(
-            `instance "${current?.name ?? instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`,
-          );
-        }
-        const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "" } });
-        return { instance: await findWithRelations(tx as Db, instanceId), taskId: created.id };
+        const taskId = await startTaskIn(tx as Db, instanceId, taskStatus, task, alsoFrom);
+        return { instance: await findWithRelations(tx as Db, instanceId), taskId };
       });
     },
   };

@@ -61,6 +61,48 @@ export function createManageStore(db: Db) {
       return { datastore: found, version: updated };
     },
 
+    async setParameterCatalogue(datastoreIdOrName: string, versionIdOrName: string, catalogueJson: string) {
+      const found = await datastore(datastoreIdOrName);
+      const version = found.versions.find((v) => v.name === versionIdOrName || v.id === versionIdOrName);
+      if (!version) throw new NotFoundError(`version of datastore "${found.name}"`, versionIdOrName);
+      return db.datastoreVersion.update({ where: { id: version.id }, data: { parameterCatalogue: catalogueJson } });
+    },
+
+    /**
+     * Abandons whatever task holds an instance (marked FAILED, so a workflow still running notices
+     * at its next lease renewal and stops) and clears its task and service status: the next
+     * heartbeat says how the server really is.
+     */
+    async resetInstanceStatus(instanceId: string, requestId: string) {
+      await db.$transaction(async (tx) => {
+        const instance = await tx.instance.findFirst({ where: { id: instanceId, deletedAt: null } });
+        if (!instance) throw new NotFoundError("instance", instanceId);
+        await tx.task.updateMany({
+          where: { instanceId, state: { in: ["PENDING", "RUNNING"] } },
+          data: { state: "FAILED", faultMessage: "abandoned by an operator (reset status)", payload: "", leaseOwner: null, leaseExpiresAt: null },
+        });
+        await tx.instance.update({
+          where: { id: instanceId },
+          data: { taskStatus: "NONE", serviceStatus: "UNKNOWN", serviceDetail: "status reset by an operator; waiting for the guest agent", faultMessage: null, faultDetails: null, faultAt: null },
+        });
+        await tx.instanceEvent.create({ data: { instanceId, kind: "RESET_STATUS", message: `status reset by an operator (was task ${instance.taskStatus}, service ${instance.serviceStatus})`, requestId } });
+      });
+    },
+
+    /** Starts a DELETE whatever the instance is busy with; deletion protection still holds. */
+    async forceDeleteInstance(instanceId: string, task: { requestId: string; deadlineAt: Date }) {
+      return db.$transaction(async (tx) => {
+        const instance = await tx.instance.findFirst({ where: { id: instanceId, deletedAt: null } });
+        if (!instance) throw new NotFoundError("instance", instanceId);
+        if (instance.deletionProtection) {
+          throw new FailedPreconditionError(`instance "${instance.name}" has deletion protection on; its project must turn it off first`);
+        }
+        await tx.instance.update({ where: { id: instanceId }, data: { taskStatus: "DELETING" } });
+        const created = await tx.task.create({ data: { instanceId, kind: "DELETE", payload: "", state: "PENDING", step: "", ...task } });
+        return created.id;
+      });
+    },
+
     createFlavor: (f: { id?: string; name: string; vcpus: number; ramMb: number }) =>
       unique("flavor", f.id || f.name, () => db.flavor.create({ data: { ...(f.id ? { id: f.id } : {}), name: f.name, vcpus: f.vcpus, ramMb: f.ramMb } })),
 

@@ -41,6 +41,15 @@ export function createBootstrapStore(db: Db) {
       return true;
     }),
 
+    /** Gives a version the bundled parameter catalogue when it has none; an operator's own is kept. */
+    async ensureParameterCatalogue(datastore: string, version: string, catalogueJson: string): Promise<boolean> {
+      const updated = await db.datastoreVersion.updateMany({
+        where: { name: version, datastore: { name: datastore }, parameterCatalogue: null },
+        data: { parameterCatalogue: catalogueJson },
+      });
+      return updated.count > 0;
+    },
+
     /** Adds the default flavors only when there are none at all (an operator may have removed them). */
     ensureFlavors: (flavors: DefaultFlavor[]) => unlessRaced(async () => {
       if ((await db.flavor.count()) > 0) return false;

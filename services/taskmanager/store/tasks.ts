@@ -3,7 +3,7 @@
 import type { Db } from "../../platform/db/index.js";
 
 const taskInclude = {
-  instance: { include: { flavor: true, datastoreVersion: { include: { datastore: true } } } },
+  instance: { include: { flavor: true, datastoreVersion: { include: { datastore: true } }, configuration: true } },
 } as const;
 
 export type ClaimedTask = NonNullable<Awaited<ReturnType<typeof loadTask>>>;
@@ -24,6 +24,10 @@ export interface InstanceChange {
   faultMessage?: string | null;
   faultDetails?: string | null;
   faultAt?: Date | null;
+  flavorId?: string;
+  volumeSizeGb?: number;
+  volumeUsedBytes?: bigint;
+  volumeTotalBytes?: bigint;
 }
 
 export function createTaskStore(db: Db, owner: string) {
@@ -63,11 +67,13 @@ export function createTaskStore(db: Db, owner: string) {
       return released.count;
     },
 
-    async renewLease(id: string, leaseMs: number): Promise<void> {
-      await db.task.updateMany({
+    /** False when the task is no longer ours to run (an operator reset the instance's status). */
+    async renewLease(id: string, leaseMs: number): Promise<boolean> {
+      const renewed = await db.task.updateMany({
         where: { id, leaseOwner: owner, state: "RUNNING" },
         data: { leaseExpiresAt: new Date(Date.now() + leaseMs) },
       });
+      return renewed.count > 0;
     },
 
     async recordStep(id: string, step: string): Promise<void> {

@@ -4,6 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ServiceStatus } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { openCreatePayload } from "../../platform/task-payload.js";
 import { instanceSpecOf } from "../compute/instance-spec.js";
+import { serverSettingsOf } from "./server-settings.js";
 import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
@@ -45,8 +46,7 @@ export const createWorkflow: Workflow = async (ctx) => {
     const payload = openCreatePayload(ctx.secrets, task.payload);
     await agent.prepare(
       {
-        ramMb: instance.flavor.ramMb,
-        vcpus: instance.flavor.vcpus,
+        ...serverSettingsOf(instance),
         databases: payload.databases,
         users: payload.users,
         adminPassword: payload.adminPassword,
