@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { ConfigurationService } from "../gen/proto/hoard/v1/configuration_pb.js";
 import { DatabaseService } from "../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../gen/proto/hoard/v1/flavor_pb.js";
@@ -66,6 +67,7 @@ export interface HoardClients {
   root: Client<typeof RootService>;
   datastores: Client<typeof DatastoreService>;
   flavors: Client<typeof FlavorService>;
+  configurations: Client<typeof ConfigurationService>;
   manage: Client<typeof ManageService>;
 }
 
@@ -85,6 +87,7 @@ export function createClients(conn: Connection): HoardClients {
     root: createClient(RootService, transport),
     datastores: createClient(DatastoreService, transport),
     flavors: createClient(FlavorService, transport),
+    configurations: createClient(ConfigurationService, transport),
     manage: createClient(ManageService, transport),
   };
 }

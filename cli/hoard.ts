@@ -1,8 +1,10 @@
 // `hoard`: the users' CLI, speaking `openstack database`'s nouns and verbs to the gateway.
 // runHoard runs one command line in-process and returns its exit code; main.ts binds it to `process`.
 import { registerCatalogCommands } from "./commands/catalog.js";
+import { registerConfigurationCommands } from "./commands/configuration.js";
 import { registerDatabaseCommands } from "./commands/database.js";
 import { registerInstanceCommands } from "./commands/instance.js";
+import { registerLogCommands } from "./commands/instance-log.js";
 import { registerRootCommands } from "./commands/root.js";
 import { registerStackCommands } from "./commands/stack.js";
 import { registerUserCommands } from "./commands/user.js";
@@ -19,6 +21,8 @@ const hoard: ProgramSpec = {
     registerDatabaseCommands(program, ctx);
     registerUserCommands(program, ctx);
     registerRootCommands(program, ctx);
+    registerConfigurationCommands(program, ctx);
+    registerLogCommands(program, ctx, "an instance's logs (the same as instance log)");
     registerCatalogCommands(program, ctx);
     registerStackCommands(program);
   },

@@ -1,6 +1,6 @@
 // Parsers for flag values. They run before any API call, and their messages name the flag but never
 // repeat a password.
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import {
   DatabaseDefinitionSchema,
   UserDefinitionSchema,
@@ -87,4 +87,61 @@ export function parseUsers(values: readonly string[] | undefined, databases: rea
     if (password === "") throw new UsageError(`${where} (user "${name}") has an empty password`);
     return create(UserDefinitionSchema, { name, password, host, databases: [...databases] });
   });
+}
+
+/** Where a configuration group's values come from on the command line. */
+export interface ValueFlags {
+  /** A JSON object (--values, or create's VALUES argument): its values keep their JSON types. */
+  values?: string;
+  /** `key=value` items; values stay strings, which the API converts by the parameter's type. */
+  set?: readonly string[];
+  /** Parameter names to take out of the group (update only): sent as JSON null. */
+  unset?: readonly string[];
+}
+
+/**
+ * --values, --set and --unset merged into one object, or undefined when none was given. A key named
+ * twice, in one flag or across them, is a usage error rather than a silent override.
+ */
+export function parseValueFlags(flags: ValueFlags, valuesFlag = "--values"): JsonObject | undefined {
+  if (flags.values === undefined && flags.set === undefined && flags.unset === undefined) return undefined;
+  const merged: JsonObject = {};
+  const from = new Map<string, string>();
+  const add = (key: string, value: JsonValue, flag: string): void => {
+    const earlier = from.get(key);
+    if (earlier !== undefined) {
+      throw new UsageError(`parameter "${key}" is given twice (${earlier === flag ? flag : `${earlier} and ${flag}`})`);
+    }
+    from.set(key, flag);
+    merged[key] = value;
+  };
+  if (flags.values !== undefined) {
+    for (const [key, value] of Object.entries(parseJsonObject(valuesFlag, flags.values))) add(key, value, valuesFlag);
+  }
+  for (const item of flags.set ?? []) {
+    const eq = item.indexOf("=");
+    if (eq < 0) throw new UsageError(`--set "${item}" must be key=value (no '=' found)`);
+    const key = item.slice(0, eq).trim();
+    if (key === "") throw new UsageError(`--set "${item}" must be key=value (no key before '=')`);
+    add(key, item.slice(eq + 1), "--set");
+  }
+  for (const key of flags.unset ?? []) {
+    if (key.trim() === "" || key.includes("=")) throw new UsageError(`--unset takes a parameter name, got "${key}"`);
+    add(key.trim(), null, "--unset");
+  }
+  return merged;
+}
+
+/** A flag holding a JSON object, e.g. `--values '{"max_connections": 200}'`. */
+export function parseJsonObject(flag: string, raw: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`${flag} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new UsageError(`${flag} must be a JSON object, e.g. '{"max_connections": 200}'`);
+  }
+  return parsed as JsonObject;
 }

@@ -1,15 +1,22 @@
 // What the CLI shows of each resource: snake_case JSON objects (Trove's field names where Trove has
 // one) and the columns of the list tables. Status enums print without their prefix (ACTIVE, HEALTHY).
-import type { DescEnum } from "@bufbuild/protobuf";
+import type { DescEnum, JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type {
+  Configuration,
+  ConfigurationInstance,
+  ConfigurationParameter,
+} from "../gen/proto/hoard/v1/configuration_pb.js";
 import type { Database } from "../gen/proto/hoard/v1/database_pb.js";
 import type { Datastore, DatastoreVersion } from "../gen/proto/hoard/v1/datastore_pb.js";
 import type { Flavor } from "../gen/proto/hoard/v1/flavor_pb.js";
 import {
   InstanceStatusSchema,
   OperatingStatusSchema,
+  type EffectiveParameter,
   type Instance,
   type InstanceEvent,
+  type InstanceLog,
   type InstanceStatus,
   type OperatingStatus,
 } from "../gen/proto/hoard/v1/instance_pb.js";
@@ -49,12 +56,19 @@ export function instanceView(i: Instance): Record<string, unknown> {
     datastore_version: i.datastoreVersion,
     flavor: i.flavor,
     flavor_id: i.flavorId,
+    configuration: i.configurationName,
+    configuration_id: i.configurationId,
     volume_size: i.volume?.sizeGb ?? 0,
     volume_kind: i.volume?.kind ?? "",
     // uint64 arrives as a bigint; byte counts stay exact far beyond any volume size.
     volume_used_bytes: Number(i.volume?.usedBytes ?? 0n),
+    volume_total_bytes: Number(i.volume?.totalBytes ?? 0n),
+    volume_used_gb: i.volume?.usedGb ?? 0,
+    volume_used_percent: i.volume?.usedPercent ?? 0,
     host: i.host,
     port: i.port,
+    allowed_cidrs: [...i.allowedCidrs],
+    deletion_protection: i.deletionProtection,
     project_id: i.projectId,
     created: time(i.createdAt),
     updated: time(i.updatedAt),
@@ -104,6 +118,98 @@ export const instanceEventColumns = ["Created", "Kind", "Message", "Request ID"]
 
 export function instanceEventRow(e: InstanceEvent): Scalar[] {
   return [time(e.createdAt), e.kind, e.message, e.requestId];
+}
+
+/** `instance configuration -f json`: the attached group and every parameter's live value. */
+export function effectiveConfigurationView(configurationId: string, parameters: readonly EffectiveParameter[]): Record<string, unknown> {
+  return { configuration_id: configurationId, parameters: parameters.map(effectiveParameterView) };
+}
+
+export function effectiveParameterView(p: EffectiveParameter): Record<string, unknown> {
+  return { name: p.name, value: p.value, configured: p.configured, restart_required: p.restartRequired };
+}
+
+export const effectiveParameterColumns = ["Name", "Value", "Configured", "Restart Required"];
+
+export function effectiveParameterRow(p: EffectiveParameter): Scalar[] {
+  return [p.name, p.value, p.configured, p.restartRequired];
+}
+
+/** `instance log list -f json`, and what `log enable|disable` print. */
+export function instanceLogView(l: InstanceLog): Record<string, unknown> {
+  return { name: l.name, type: l.type, enabled: l.enabled, size_bytes: Number(l.sizeBytes), description: l.description };
+}
+
+export const instanceLogColumns = ["Name", "Type", "Enabled", "Size (bytes)", "Description"];
+
+export function instanceLogRow(l: InstanceLog): Scalar[] {
+  return [l.name, l.type, l.enabled, Number(l.sizeBytes), l.description];
+}
+
+/** A configuration group as JSON: its values keep their JSON types. */
+export function configurationView(c: Configuration): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    datastore: c.datastore,
+    datastore_version: c.datastoreVersion,
+    values: c.values ?? {},
+    instance_count: c.instanceCount,
+    created: time(c.createdAt),
+    updated: time(c.updatedAt),
+  };
+}
+
+/** A configuration group as a Field/Value table: one `key = value` line per value, sorted. */
+export function configurationFields(c: Configuration): Record<string, unknown> {
+  return { ...configurationView(c), values: valueLines(c.values ?? {}) };
+}
+
+function valueLines(values: JsonObject): string {
+  return Object.keys(values)
+    .sort()
+    .map((key) => {
+      const value = values[key];
+      return `${key} = ${typeof value === "string" ? value : JSON.stringify(value)}`;
+    })
+    .join("\n");
+}
+
+export const configurationColumns = ["ID", "Name", "Description", "Datastore", "Datastore Version", "Instances"];
+
+export function configurationRow(c: Configuration): Scalar[] {
+  return [c.id, c.name, c.description, c.datastore, c.datastoreVersion, c.instanceCount];
+}
+
+export function configurationInstanceView(i: ConfigurationInstance): Record<string, unknown> {
+  return { id: i.id, name: i.name };
+}
+
+export const configurationInstanceColumns = ["ID", "Name"];
+
+export function configurationInstanceRow(i: ConfigurationInstance): Scalar[] {
+  return [i.id, i.name];
+}
+
+/** What a group of a datastore version may set (Trove's configuration-parameters). */
+export function parameterView(p: ConfigurationParameter): Record<string, unknown> {
+  return {
+    name: p.name,
+    type: p.type,
+    min: p.min ?? null,
+    max: p.max ?? null,
+    allowed_values: [...p.allowedValues],
+    unit: p.unit,
+    restart_required: p.restartRequired,
+    description: p.description,
+  };
+}
+
+export const parameterColumns = ["Name", "Type", "Min", "Max", "Allowed Values", "Unit", "Restart Required"];
+
+export function parameterRow(p: ConfigurationParameter): Scalar[] {
+  return [p.name, p.type, p.min ?? null, p.max ?? null, p.allowedValues.join(", "), p.unit, p.restartRequired];
 }
 
 export function datastoreView(d: Datastore): Record<string, unknown> {

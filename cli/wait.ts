@@ -17,29 +17,57 @@ export interface WaitOptions {
   progress: (line: string) => void;
 }
 
-/** What a wait ends on: the instance in one of the statuses it settles in, or gone. */
-type Target = Settled | "deleted";
-type Settled = InstanceStatus.ACTIVE | InstanceStatus.SHUTDOWN;
+/** What a wait ends on: the instance in a status that satisfies `reached`, or gone. */
+type Target = Goal | "deleted";
 
-/** Resolves with the instance once ACTIVE; throws CommandFailedError on ERROR or at the deadline. */
+interface Goal {
+  reached(status: InstanceStatus): boolean;
+  /** Ends "waiting for db1 to ...". */
+  phrase: string;
+}
+
+/** Statuses no task is running in: where every action ends unless it fails. */
+const settled: ReadonlySet<InstanceStatus> = new Set([
+  InstanceStatus.ACTIVE,
+  InstanceStatus.RESTART_REQUIRED,
+  InstanceStatus.SHUTDOWN,
+]);
+
+/**
+ * Resolves with the instance once ACTIVE, or RESTART_REQUIRED (running, with settings only a restart
+ * applies); throws CommandFailedError on ERROR or at the deadline.
+ */
 export function waitForActive(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance> {
-  return waitForStatus(clients, id, label, InstanceStatus.ACTIVE, opts);
+  const goal: Goal = {
+    reached: (s) => s === InstanceStatus.ACTIVE || s === InstanceStatus.RESTART_REQUIRED,
+    phrase: `become ${statusLabel(InstanceStatus.ACTIVE)}`,
+  };
+  return waitFor(clients, id, label, goal, opts);
 }
 
 /** Resolves with the instance once SHUTDOWN (stopped); throws CommandFailedError on ERROR or at the deadline. */
 export function waitForShutdown(clients: HoardClients, id: string, label: string, opts: WaitOptions): Promise<Instance> {
-  return waitForStatus(clients, id, label, InstanceStatus.SHUTDOWN, opts);
+  const goal: Goal = { reached: (s) => s === InstanceStatus.SHUTDOWN, phrase: `become ${statusLabel(InstanceStatus.SHUTDOWN)}` };
+  return waitFor(clients, id, label, goal, opts);
 }
 
-async function waitForStatus(
+/**
+ * Resolves with the instance once its task (`doing`: "resizing", "updating") is over, whatever the
+ * server settled in: ACTIVE, RESTART_REQUIRED or SHUTDOWN; throws on ERROR or at the deadline.
+ */
+export function waitForTask(
   clients: HoardClients,
   id: string,
   label: string,
-  status: Settled,
+  doing: string,
   opts: WaitOptions,
 ): Promise<Instance> {
-  const instance = await poll(clients, id, label, status, opts);
-  if (instance === undefined) throw new CommandFailedError(`${label} disappeared while waiting for ${statusLabel(status)}`);
+  return waitFor(clients, id, label, { reached: (s) => settled.has(s), phrase: `finish ${doing}` }, opts);
+}
+
+async function waitFor(clients: HoardClients, id: string, label: string, goal: Goal, opts: WaitOptions): Promise<Instance> {
+  const instance = await poll(clients, id, label, goal, opts);
+  if (instance === undefined) throw new CommandFailedError(`${label} disappeared while waiting for it to ${goal.phrase}`);
   return instance;
 }
 
@@ -61,7 +89,7 @@ async function poll(
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      const goal = target === "deleted" ? "be deleted" : `become ${statusLabel(target)}`;
+      const goal = target === "deleted" ? "be deleted" : target.phrase;
       const seen = last === "" ? "" : ` (last seen: ${last})`;
       throw new CommandFailedError(`timed out after ${opts.timeoutSeconds}s waiting for ${label} to ${goal}${seen}`);
     }
@@ -82,7 +110,7 @@ async function poll(
       const state = describe(instance);
       if (state !== last) opts.progress(`${label}: ${state}`);
       last = state;
-      if (instance.status === target) return instance;
+      if (target !== "deleted" && target.reached(instance.status)) return instance;
       if (instance.status === InstanceStatus.ERROR) throw new CommandFailedError(faultLine(label, instance));
     }
     await sleep(Math.max(0, Math.min(opts.pollIntervalMs, deadline - Date.now())));

@@ -1,11 +1,12 @@
-// `hoard instance create|list|show|update|rename|restart|stop|start|events|delete`, with the nouns, verbs
-// and flags of `openstack database instance ...`. Instances are named by name or id; the gateway resolves both.
+// `hoard instance create|list|show|rename|restart|stop|start|events|delete`, with the nouns, verbs and
+// flags of `openstack database instance ...`; update, resize and configuration are in instance-settings.ts,
+// log in instance-log.ts. Instances are named by name or id; the gateway resolves both.
 import type { Command } from "commander";
 import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import type { HoardClients } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { nonEmptyFlag, parseDatabases, parseIntFlag, parseUsers } from "../parse.js";
+import { nonEmptyFlag, parseDatabases, parseIntFlag, parseNames, parseUsers } from "../parse.js";
 import {
   instanceColumns,
   instanceEventColumns,
@@ -15,8 +16,11 @@ import {
   instanceView,
 } from "../views.js";
 import { waitForActive, waitForDeleted, waitForShutdown, type WaitOptions } from "../wait.js";
+import { registerLogCommands } from "./instance-log.js";
+import { registerInstanceSettingsCommands } from "./instance-settings.js";
 import {
   collect,
+  noteRestartRequired,
   printList,
   printRecord,
   waitOptions,
@@ -33,14 +37,13 @@ interface CreateOptions extends FormatOptions, WaitFlags {
   datastoreVersion?: string;
   databases?: string[];
   users?: string[];
+  configuration?: string;
+  allowedCidr?: string[];
+  deletionProtection?: boolean;
 }
 
 interface ListOptions extends FormatOptions {
   limit?: string;
-}
-
-interface UpdateOptions extends FormatOptions {
-  name?: string;
 }
 
 /** restart, stop and start: one call on the instance, then (with --wait) following it to where it settles. */
@@ -100,11 +103,16 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       "users to create as name:password[@host], comma-separated (repeatable); they get access to all --databases. " +
         "A password may contain ':'; one containing '@' must end with '@host' or '@'",
       collect,
-    );
+    )
+    .option("--configuration <group>", "configuration group (name or id) to attach from the start")
+    .option("--allowed-cidr <cidr>", "only let clients connect from this CIDR, e.g. 10.0.0.0/8 (repeatable; default anywhere)", collect)
+    .option("--deletion-protection", "refuse delete until instance update --no-deletion-protection");
   withWait(withFormat(create), "the instance is ACTIVE").action(async (name: string, opts: CreateOptions) => {
       const databases = parseDatabases(opts.databases);
       const users = parseUsers(opts.users, databases.map((d) => d.name));
       const volumeSizeGb = parseIntFlag("--size", opts.size, 1, 1024);
+      const configuration = nonEmptyFlag("--configuration", opts.configuration) ?? "";
+      const allowedCidrs = parseNames("--allowed-cidr", opts.allowedCidr, "CIDR");
       const wait = waitOptions(ctx, opts);
       const clients = ctx.clients();
       const res = await clients.instances.createInstance({
@@ -115,10 +123,14 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
         datastoreVersion: opts.datastoreVersion ?? "",
         databases,
         users,
+        configuration,
+        allowedCidrs,
+        deletionProtection: opts.deletionProtection === true,
       });
       let created = present(res.instance);
       if (opts.wait) created = await waitForActive(clients, created.id, created.name, wait);
       printRecord(ctx, opts.format, instanceView(created));
+      noteRestartRequired(ctx, created);
     });
 
   const list = instance
@@ -149,17 +161,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       printRecord(ctx, opts.format, instanceView(present(res.instance)));
     });
 
-  const update = instance
-    .command("update")
-    .description("change an instance's attributes")
-    .argument("<instance>", "instance name or id")
-    .option("--name <name>", "new name, unique in the project");
-  withFormat(update).action(async (id: string, opts: UpdateOptions) => {
-      const name = nonEmptyFlag("--name", opts.name);
-      if (name === undefined) throw new UsageError("nothing to update: give --name");
-      const res = await ctx.clients().instances.updateInstance({ id, name });
-      printRecord(ctx, opts.format, instanceView(present(res.instance)));
-    });
+  registerInstanceSettingsCommands(instance, ctx);
 
   const rename = instance
     .command("rename")
@@ -180,6 +182,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       let acted = present((await action.send(clients, id)).instance);
       if (opts.wait) acted = await action.settle(clients, acted.id, acted.name, wait);
       printRecord(ctx, opts.format, instanceView(acted));
+      noteRestartRequired(ctx, acted);
     });
   }
 
@@ -208,6 +211,8 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       }
       await waitForDeleted(clients, deleting.id, deleting.name || id, wait);
     });
+
+  registerLogCommands(instance, ctx, "read an instance's logs and turn the optional ones on or off");
 }
 
 /** Every instance RPC answers with the instance; a reply without one is a gateway bug. */

@@ -1,7 +1,9 @@
 // `hoard-manage datastore ...` and `hoard-manage flavor ...`: the operator's catalogue of engines,
-// installed versions and instance sizes (as Trove's `trove-manage datastore_update` and
-// `datastore_version_update`, and `openstack flavor create`). Input rules are the API's; the CLI
-// only parses.
+// installed versions, the parameters their configuration groups may set, and instance sizes (as
+// Trove's `trove-manage datastore_update`, `datastore_version_update` and
+// `db_load_datastore_config_parameters`, and `openstack flavor create`). Input rules are the API's;
+// the CLI only parses.
+import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { Datastore } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import type { CliContext } from "../context.js";
@@ -10,6 +12,9 @@ import type { Format } from "../format.js";
 import { nonEmptyFlag, parseIntFlag } from "../parse.js";
 import {
   flavorColumns,
+  parameterColumns,
+  parameterRow,
+  parameterView,
   flavorRow,
   flavorView,
   managedDatastoreColumns,
@@ -149,6 +154,30 @@ export function registerManageCatalogCommands(program: Command, ctx: CliContext)
     printRecord(ctx, opts.format, managedVersionView(answered(res.version, "the version")));
   });
 
+  const parameters = version.command("parameters").description("the parameters configuration groups of a version may set");
+
+  const parametersLoad = parameters
+    .command("load")
+    .description("replace a version's parameter catalogue with a JSON file's (as catalogue/parameters/*.json)")
+    .argument("<datastore>", "datastore name or id")
+    .argument("<version>", "version name or id")
+    .argument("<file>", "the catalogue, a JSON file");
+  withFormat(parametersLoad).action(async (datastoreName: string, name: string, file: string, opts: FormatOptions) => {
+    const catalogueJson = await readCatalogue(ctx.path(file), file);
+    const res = await ctx.clients().manage.setParameterCatalogue({ datastore: datastoreName, version: name, catalogueJson });
+    printRecord(ctx, opts.format, { datastore: datastoreName, version: name, parameter_count: res.parameterCount });
+  });
+
+  const parametersList = parameters
+    .command("list")
+    .description("list the parameters of a version (as hoard configuration parameters)")
+    .argument("<datastore>", "datastore name")
+    .argument("<version>", "version name");
+  withFormat(parametersList).action(async (datastoreName: string, name: string, opts: FormatOptions) => {
+    const res = await ctx.clients().configurations.listConfigurationParameters({ datastore: datastoreName, version: name });
+    printList(ctx, opts.format, res.parameters, parameterColumns, parameterRow, parameterView);
+  });
+
   const flavor = program.command("flavor").description("manage flavors (instance sizes)");
 
   withFormat(flavor.command("list").description("list flavors")).action(async (opts: FormatOptions) => {
@@ -179,4 +208,22 @@ export function registerManageCatalogCommands(program: Command, ctx: CliContext)
     await ctx.clients().manage.deleteFlavor({ id });
     printRecord(ctx, opts.format, { flavor: id, deleted: true });
   });
+}
+
+/** The file's text, once it reads as JSON: the API checks what it says, the CLI only that it is JSON. */
+async function readCatalogue(path: string, file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    throw new UsageError(`cannot read ${file}: ${why}`);
+  }
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return text;
 }

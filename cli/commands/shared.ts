@@ -1,6 +1,7 @@
 // Flags and output helpers every command shares: `-f table|json`, `--wait`/`--timeout`, and printing
 // one record or a list in the chosen format.
 import { Option, type Command } from "commander";
+import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import type { CliContext } from "../context.js";
 import { formats, renderFields, renderJson, renderTable, type Format, type Scalar } from "../format.js";
 import { parseIntFlag } from "../parse.js";
@@ -72,4 +73,10 @@ export function answered<T>(value: T | undefined, what: string): T {
 /** Commander collects a repeatable flag's values with this. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** After a settings change: says so on stderr when the server runs on until a restart applies it. */
+export function noteRestartRequired(ctx: CliContext, instance: Instance): void {
+  if (instance.status !== InstanceStatus.RESTART_REQUIRED) return;
+  ctx.note(`${instance.name}: some settings take effect at the next restart (hoard instance restart ${instance.name})`);
 }

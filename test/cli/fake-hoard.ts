@@ -1,9 +1,12 @@
 // An in-memory Hoard gateway for the CLI tests: the real connect-node stack on a real port, with
 // InstanceService, DatastoreService and FlavorService kept in maps, the guest services
-// (Database/User/Root) in fake-guest.ts and ManageService in fake-manage.ts. Lifecycles are scripted by polls:
+// (Database/User/Root) in fake-guest.ts, ManageService in fake-manage.ts, ConfigurationService in
+// fake-configuration.ts and instance logs in fake-logs.ts. Lifecycles are scripted by polls:
 // a created instance is BUILD on its first GetInstance and ACTIVE (or ERROR) on the second; a deleted
 // one is DELETING once, then NOT_FOUND; a restarted or started one is REBOOT once, then ACTIVE; a
-// stopped one is REBOOT once, then SHUTDOWN (or ERROR). Every instance has the same canned events.
+// stopped one is REBOOT once, then SHUTDOWN (or ERROR); a resized one is RESIZE once, and one whose
+// allowed CIDRs or configuration group change is UPDATE once, then as settleOutcome says. Every
+// instance has the same canned events.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,14 +26,19 @@ import {
   type CreateInstanceRequest,
   type Instance,
 } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { registerFakeConfigurationService, type FakeConfigurations } from "./fake-configuration.js";
 import { registerFakeGuestServices, type FakeGuest } from "./fake-guest.js";
+import { FakeLogs } from "./fake-logs.js";
 import { publicDatastore, registerFakeManageService, seedCatalogue, type FakeCatalogue } from "./fake-manage.js";
 
 /** How a created instance's build ends. */
-export type BuildOutcome = "active" | "error" | "stuck";
+export type BuildOutcome = "active" | "restart_required" | "error" | "stuck";
 
 /** How a stop ends. */
 export type StopOutcome = "shutdown" | "error" | "stuck";
+
+/** How a resize or a settings change ends. */
+export type SettleOutcome = "active" | "restart_required" | "error" | "stuck";
 
 /** What ListInstanceEvents answers for every instance, newest first. */
 export const cannedEvents = [
@@ -63,9 +71,12 @@ export interface RecordedCall {
 
 interface Entry {
   instance: Instance;
-  phase: "building" | "rebooting" | "stopping" | "deleting" | "steady";
+  phase: "building" | "rebooting" | "stopping" | "settling" | "deleting" | "steady";
   polls: number;
   outcome: BuildOutcome;
+  /** What a resize changes once it succeeds. */
+  pending?: (instance: Instance) => void;
+  logs: FakeLogs;
 }
 
 export interface FakeHoard {
@@ -75,12 +86,20 @@ export interface FakeHoard {
   buildOutcome: BuildOutcome;
   /** Outcome of the next stops; "shutdown" unless a test says otherwise. */
   stopOutcome: StopOutcome;
+  /** Outcome of resizes and settings changes; "active" unless a test says otherwise. */
+  settleOutcome: SettleOutcome;
+  /** How many of the next ReadInstanceLog calls answer UNAVAILABLE. */
+  failLogReads: number;
   /** Page size when a ListInstances request names none: small, so paging is exercised. */
   defaultPageSize: number;
   /** What lives inside each instance (databases, users, root), by instance id. */
   guests: Map<string, FakeGuest>;
-  /** Datastores, versions, flavors, projects and tokens. */
+  /** Datastores, versions, parameters, flavors, projects and tokens. */
   catalogue: FakeCatalogue;
+  /** Configuration groups. */
+  configurations: FakeConfigurations;
+  /** An instance's logs, by id or name. */
+  logs(id: string): FakeLogs;
   close(): Promise<void>;
 }
 
@@ -96,9 +115,14 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
     calls: [],
     buildOutcome: "active",
     stopOutcome: "shutdown",
+    settleOutcome: "active",
+    failLogReads: 0,
     defaultPageSize: 2,
     guests: new Map(),
     catalogue,
+    // Set when the routes are registered, before the server listens.
+    configurations: undefined as unknown as FakeConfigurations,
+    logs: (id) => find(id).logs,
     close: async () => {},
   };
 
@@ -122,6 +146,11 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
     entry.instance.fault = create(FaultSchema, { message, details, createdAt: timestampNow() });
     entry.phase = "steady";
   };
+  /** Puts an instance into a task that the next-but-one poll ends as settleOutcome says. */
+  const settle = (entry: Entry, status: InstanceStatus, pending?: (instance: Instance) => void): void => {
+    set(entry, status, "HEALTHY", OperatingStatus.HEALTHY);
+    Object.assign(entry, { phase: "settling", polls: 0, pending });
+  };
 
   const routes = (router: ConnectRouter): void => {
     router.service(InstanceService, {
@@ -130,6 +159,7 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
         if (entries.some((e) => e.instance.name === req.name)) {
           throw new ConnectError(`instance "${req.name}" already exists`, Code.AlreadyExists);
         }
+        const group = req.configuration === "" ? undefined : fake.configurations.find(req.configuration);
         const instance = create(InstanceSchema, {
           id: randomUUID(),
           name: req.name,
@@ -145,8 +175,12 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
           serviceStatus: "NEW",
           createdAt: timestampNow(),
           updatedAt: timestampNow(),
+          allowedCidrs: req.allowedCidrs,
+          deletionProtection: req.deletionProtection,
+          configurationId: group?.id ?? "",
+          configurationName: group?.name ?? "",
         });
-        entries.push({ instance, phase: "building", polls: 0, outcome: fake.buildOutcome });
+        entries.push({ instance, phase: "building", polls: 0, outcome: fake.buildOutcome, logs: new FakeLogs() });
         return { instance };
       },
       getInstance(req, ctx) {
@@ -157,9 +191,10 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
           if (entry.polls === 1) set(entry, InstanceStatus.BUILD, "BUILDING", OperatingStatus.STARTING);
           else if (entry.outcome === "error") fail(entry, "initdb failed: disk full", "step prepare");
           else {
-            set(entry, InstanceStatus.ACTIVE, "HEALTHY", OperatingStatus.HEALTHY);
+            const status = entry.outcome === "active" ? InstanceStatus.ACTIVE : InstanceStatus.RESTART_REQUIRED;
+            set(entry, status, "HEALTHY", OperatingStatus.HEALTHY);
             Object.assign(entry.instance, { host: "127.0.0.2", port: 5432, task: "NONE" });
-            entry.instance.volume = { ...entry.instance.volume!, usedBytes: 41_943_040n };
+            entry.instance.volume = { ...entry.instance.volume!, usedBytes: 41_943_040n, totalBytes: 1_056_858_112n, usedGb: 0.04, usedPercent: 4 };
             entry.phase = "steady";
           }
         } else if (entry.phase === "rebooting" && entry.polls > 1) {
@@ -169,6 +204,14 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
           if (fake.stopOutcome === "error") fail(entry, "server did not stop", "step stop");
           else {
             set(entry, InstanceStatus.SHUTDOWN, "SHUTDOWN", OperatingStatus.SHUTDOWN);
+            entry.phase = "steady";
+          }
+        } else if (entry.phase === "settling" && entry.polls > 1 && fake.settleOutcome !== "stuck") {
+          if (fake.settleOutcome === "error") fail(entry, "resize failed: no room on the host", "step resize");
+          else {
+            entry.pending?.(entry.instance);
+            if (fake.settleOutcome === "active") set(entry, InstanceStatus.ACTIVE, "HEALTHY", OperatingStatus.HEALTHY);
+            else set(entry, InstanceStatus.RESTART_REQUIRED, "HEALTHY", OperatingStatus.HEALTHY);
             entry.phase = "steady";
           }
         } else if (entry.phase === "deleting" && entry.polls > 1) {
@@ -210,11 +253,23 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
       updateInstance(req, ctx) {
         record("UpdateInstance", req, ctx);
         const entry = find(req.id);
-        if (req.name === undefined) throw new ConnectError("nothing to change: give a new name", Code.InvalidArgument);
-        if (entries.some((e) => e !== entry && e.instance.name === req.name)) {
-          throw new ConnectError(`instance "${req.name}" already exists`, Code.AlreadyExists);
+        const { name, deletionProtection, allowedCidrs, configuration } = req;
+        if ([name, deletionProtection, allowedCidrs, configuration].every((v) => v === undefined)) {
+          throw new ConnectError("nothing to change", Code.InvalidArgument);
         }
-        Object.assign(entry.instance, { name: req.name, updatedAt: timestampNow() });
+        if (name !== undefined && entries.some((e) => e !== entry && e.instance.name === name)) {
+          throw new ConnectError(`instance "${name}" already exists`, Code.AlreadyExists);
+        }
+        const group = configuration === undefined || configuration === "" ? undefined : fake.configurations.find(configuration);
+        Object.assign(entry.instance, {
+          updatedAt: timestampNow(),
+          ...(name !== undefined && { name }),
+          ...(deletionProtection !== undefined && { deletionProtection }),
+          ...(allowedCidrs !== undefined && { allowedCidrs: allowedCidrs.cidrs }),
+          ...(configuration !== undefined && { configurationId: group?.id ?? "", configurationName: group?.name ?? "" }),
+        });
+        // Who may connect and the group's values are applied by a task on the server.
+        if (allowedCidrs !== undefined || configuration !== undefined) settle(entry, InstanceStatus.UPDATE);
         return { instance: entry.instance };
       },
       listInstanceEvents(req, ctx) {
@@ -225,9 +280,51 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
       deleteInstance(req, ctx) {
         record("DeleteInstance", req, ctx);
         const entry = find(req.id);
+        if (entry.instance.deletionProtection) {
+          throw new ConnectError(`instance "${entry.instance.name}" has deletion protection on`, Code.FailedPrecondition);
+        }
         set(entry, InstanceStatus.DELETING, "SHUTDOWN", OperatingStatus.SHUTDOWN);
         Object.assign(entry, { phase: "deleting", polls: 0 });
         return { instance: entry.instance };
+      },
+      resizeInstance(req, ctx) {
+        record("ResizeInstance", req, ctx);
+        const entry = find(req.id);
+        const flavor = catalogue.flavors.find((f) => f.id === req.flavor || f.name === req.flavor);
+        if (flavor === undefined) throw new ConnectError(`flavor "${req.flavor}" not found`, Code.NotFound);
+        settle(entry, InstanceStatus.RESIZE, (i) => Object.assign(i, { flavor: flavor.name, flavorId: flavor.id }));
+        return { instance: entry.instance };
+      },
+      resizeInstanceVolume(req, ctx) {
+        record("ResizeInstanceVolume", req, ctx);
+        const entry = find(req.id);
+        const current = entry.instance.volume?.sizeGb ?? 0;
+        if (req.sizeGb <= current) {
+          throw new ConnectError(`size_gb: must be larger than the current ${current} GiB`, Code.InvalidArgument);
+        }
+        settle(entry, InstanceStatus.RESIZE, (i) => (i.volume = { ...i.volume!, sizeGb: req.sizeGb }));
+        return { instance: entry.instance };
+      },
+      getInstanceConfiguration(req, ctx) {
+        record("GetInstanceConfiguration", req, ctx);
+        const { instance } = find(req.id);
+        return { configurationId: instance.configurationId, parameters: fake.configurations.effective(instance) };
+      },
+      listInstanceLogs(req, ctx) {
+        record("ListInstanceLogs", req, ctx);
+        return { logs: find(req.id).logs.list() };
+      },
+      setInstanceLog(req, ctx) {
+        record("SetInstanceLog", req, ctx);
+        return { log: find(req.id).logs.set(req.name, req.enabled) };
+      },
+      readInstanceLog(req, ctx) {
+        record("ReadInstanceLog", req, ctx);
+        if (fake.failLogReads > 0) {
+          fake.failLogReads--;
+          throw new ConnectError("gateway restarting", Code.Unavailable);
+        }
+        return find(req.id).logs.read(req.name, req.lines, req.cursor);
       },
     });
     router.service(DatastoreService, {
@@ -250,7 +347,29 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
     });
     const instance = (id: string): Instance => find(id).instance;
     fake.guests = registerFakeGuestServices(router, { record, instance });
-    registerFakeManageService(router, catalogue, { record, adminToken });
+    fake.configurations = registerFakeConfigurationService(router, {
+      record,
+      catalogue,
+      instances: () => entries.map((e) => e.instance),
+    });
+    registerFakeManageService(router, catalogue, {
+      record,
+      adminToken,
+      resetInstanceStatus(id) {
+        const entry = find(id);
+        entry.instance.task = "NONE";
+        set(entry, InstanceStatus.ACTIVE, "HEALTHY", OperatingStatus.HEALTHY);
+        entry.phase = "steady";
+      },
+      forceDeleteInstance(id) {
+        const entry = find(id);
+        if (entry.instance.deletionProtection) {
+          throw new ConnectError(`instance "${entry.instance.name}" has deletion protection on`, Code.FailedPrecondition);
+        }
+        set(entry, InstanceStatus.DELETING, "SHUTDOWN", OperatingStatus.SHUTDOWN);
+        Object.assign(entry, { phase: "deleting", polls: 0 });
+      },
+    });
   };
 
   const server: Server = createServer(connectNodeAdapter({ routes }));

@@ -1,9 +1,10 @@
-// The fake gateway's catalogue (datastores, versions, flavors) and its ManageService: the operator's
-// side of what DatastoreService and FlavorService show users. ManageService answers
+// The fake gateway's catalogue (datastores, versions, their parameter catalogues, flavors) and its
+// ManageService: the operator's side of what DatastoreService, FlavorService and ConfigurationService
+// show users. ManageService answers
 // PERMISSION_DENIED to any token but the admin one; token secrets are returned once and kept only
 // to let tests look for them.
 import { randomBytes, randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import {
@@ -12,6 +13,7 @@ import {
   type Datastore,
   type DatastoreVersion,
 } from "../../gen/proto/hoard/v1/datastore_pb.js";
+import { ConfigurationParameterSchema, type ConfigurationParameter } from "../../gen/proto/hoard/v1/configuration_pb.js";
 import { FlavorSchema, type Flavor } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import { ManageService, ProjectSchema, TokenSchema, type Project, type Token } from "../../gen/proto/hoard/v1/manage_pb.js";
 
@@ -19,13 +21,34 @@ import { ManageService, ProjectSchema, TokenSchema, type Project, type Token } f
 export interface FakeCatalogue {
   datastores: Datastore[];
   flavors: Flavor[];
+  /** What configuration groups may set, by "datastore/version" name. */
+  parameters: Map<string, FakeParameter[]>;
   projects: Project[];
   tokens: Token[];
   /** Secrets handed out by CreateToken, by token id. */
   secrets: Map<string, string>;
 }
 
-/** One PostgreSQL datastore with versions 15 (default) and 16, one flavor, one project. */
+/** A catalogue parameter and the value a server runs with when no group sets it. */
+export interface FakeParameter {
+  parameter: ConfigurationParameter;
+  defaultValue: string;
+}
+
+/** The catalogue of postgresql 15: one restart-required parameter and two dynamic ones. */
+function seedParameters(): FakeParameter[] {
+  const parameter = (init: MessageInitShape<typeof ConfigurationParameterSchema>, defaultValue: string): FakeParameter => ({
+    parameter: create(ConfigurationParameterSchema, { type: "integer", ...init }),
+    defaultValue,
+  });
+  return [
+    parameter({ name: "log_min_duration_statement", min: -1, max: 2147483647, unit: "ms", description: "log slow statements" }, "-1"),
+    parameter({ name: "max_connections", min: 1, max: 10000, restartRequired: true, description: "most concurrent connections" }, "100"),
+    parameter({ name: "work_mem", min: 64, max: 2147483647, unit: "kB", description: "memory per sort or hash" }, "4096"),
+  ];
+}
+
+/** One PostgreSQL datastore with versions 15 (default, with a parameter catalogue) and 16, one flavor, one project. */
 export function seedCatalogue(): FakeCatalogue {
   const version = (id: string, name: string): DatastoreVersion =>
     create(DatastoreVersionSchema, {
@@ -47,6 +70,7 @@ export function seedCatalogue(): FakeCatalogue {
       }),
     ],
     flavors: [create(FlavorSchema, { id: "f-small", name: "small", vcpus: 1, ramMb: 1024 })],
+    parameters: new Map([["postgresql/15", seedParameters()]]),
     projects: [create(ProjectSchema, { id: "p1", name: "default", createdAt: timestampFromDate(new Date("2025-01-02T03:04:05Z")) })],
     tokens: [],
     secrets: new Map(),
@@ -64,6 +88,9 @@ const knownManagers = ["postgresql", "mariadb", "redis"];
 export interface FakeManageDeps {
   record(method: string, request: unknown, ctx: HandlerContext): void;
   adminToken: string;
+  /** ResetInstanceStatus and ForceDeleteInstance act on the fake's instances. */
+  resetInstanceStatus(id: string): void;
+  forceDeleteInstance(id: string): void;
 }
 
 export function registerFakeManageService(router: ConnectRouter, catalogue: FakeCatalogue, deps: FakeManageDeps): void {
@@ -204,5 +231,47 @@ export function registerFakeManageService(router: ConnectRouter, catalogue: Fake
       t.revokedAt ??= timestampNow();
       return { token: t };
     },
+    setParameterCatalogue(req, ctx) {
+      admin("SetParameterCatalogue", req, ctx);
+      const d = datastore(req.datastore);
+      const v = version(d, req.version);
+      const loaded = parseParameterCatalogue(req.catalogueJson);
+      catalogue.parameters.set(`${d.name}/${v.name}`, loaded);
+      return { parameterCount: loaded.length };
+    },
+    resetInstanceStatus(req, ctx) {
+      admin("ResetInstanceStatus", req, ctx);
+      deps.resetInstanceStatus(req.id);
+      return {};
+    },
+    forceDeleteInstance(req, ctx) {
+      admin("ForceDeleteInstance", req, ctx);
+      deps.forceDeleteInstance(req.id);
+      return {};
+    },
+  });
+}
+
+/** `{"parameters": [{name, type, min, max, restart_required, default}]}`; anything else is INVALID_ARGUMENT. */
+function parseParameterCatalogue(json: string): FakeParameter[] {
+  const bad = (why: string): ConnectError => new ConnectError(`catalogue_json: ${why}`, Code.InvalidArgument);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw bad("not JSON");
+  }
+  const list = (parsed as { parameters?: unknown }).parameters;
+  if (!Array.isArray(list)) throw bad('expected {"parameters": [...]}');
+  return list.map((raw: Record<string, unknown>) => {
+    if (typeof raw["name"] !== "string" || typeof raw["type"] !== "string") throw bad("every parameter needs a name and a type");
+    const parameter = create(ConfigurationParameterSchema, {
+      name: raw["name"],
+      type: raw["type"],
+      restartRequired: raw["restart_required"] === true,
+      ...(typeof raw["min"] === "number" && { min: raw["min"] }),
+      ...(typeof raw["max"] === "number" && { max: raw["max"] }),
+    });
+    return { parameter, defaultValue: String(raw["default"] ?? "") };
   });
 }

@@ -123,7 +123,11 @@ describe("instance update and rename", () => {
   });
 
   it.each([
-    [["instance", "update", "db1"], "error: nothing to update: give --name\n"],
+    [
+      ["instance", "update", "db1"],
+      "error: nothing to update: give --name, --allowed-cidr, --clear-allowed-cidrs, --deletion-protection, " +
+        "--no-deletion-protection, --configuration or --detach-configuration\n",
+    ],
     [["instance", "update", "db1", "--name", ""], "error: --name must not be empty\n"],
     [["instance", "rename", "db1", ""], "error: the new name must not be empty\n"],
   ])("%j is a usage error before any call", async (args, stderr) => {

@@ -139,6 +139,92 @@ describe("datastore", () => {
   });
 });
 
+describe("datastore version parameters", () => {
+  const catalogue = { parameters: [{ name: "shared_buffers", type: "integer", min: 16, max: 1048576, restart_required: true, default: "16384" }] };
+
+  it("load sends the file's text as it is and prints how many parameters the version offers", async () => {
+    const file = join(home, "pg15.json");
+    const text = JSON.stringify(catalogue, null, 2) + "\n";
+    await writeFile(file, text);
+    expect(await json("datastore", "version", "parameters", "load", "postgresql", "15", file)).toEqual({
+      datastore: "postgresql",
+      version: "15",
+      parameter_count: 1,
+    });
+    expect(requestsOf("SetParameterCatalogue")).toEqual([expect.objectContaining({ datastore: "postgresql", version: "15", catalogueJson: text })]);
+
+    const list = await manage(["datastore", "version", "parameters", "list", "postgresql", "15"]);
+    expect(list).toMatchObject({ code: 0, stderr: "" });
+    expect(list.stdout).toMatch(/\| shared_buffers \| integer \| 16\s+\| 1048576 \|\s+\|\s+\| true\s+\|/);
+  });
+
+  it("a relative path reads from the working directory", async () => {
+    await writeFile(join(home, "cat.json"), JSON.stringify(catalogue));
+    const run = await manage(["datastore", "version", "parameters", "load", "postgresql", "16", "cat.json"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\| parameter_count \| 1\s+\|/);
+  });
+
+  it.each([
+    ["missing.json", undefined, "error: cannot read missing.json: no such file"],
+    ["bad.json", "{parameters: []}", "error: bad.json is not valid JSON: "],
+  ])("%s is a usage error before any call", async (name, content, message) => {
+    if (content !== undefined) await writeFile(join(home, name), content);
+    const run = await manage(["datastore", "version", "parameters", "load", "postgresql", "15", name]);
+    expect(run).toMatchObject({ code: 2, stdout: "" });
+    expect(run.stderr.startsWith(message)).toBe(true);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("a catalogue the API refuses is one line, exit 1", async () => {
+    await writeFile(join(home, "odd.json"), "[]");
+    expect(await manage(["datastore", "version", "parameters", "load", "postgresql", "15", "odd.json"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'error: invalid_argument: catalogue_json: expected {"parameters": [...]}\n',
+    });
+  });
+});
+
+describe("instance rescue", () => {
+  let id: string;
+
+  beforeEach(async () => {
+    const created = await runCli(runHoard, { url: fake.url, token: memberToken, home }, [
+      "instance", "create", "db1", "--flavor", "small", "--size", "1", "--datastore", "postgresql", "-f", "json",
+    ]);
+    id = (JSON.parse(created.stdout) as { id: string }).id;
+    fake.calls.length = 0;
+  });
+
+  it("reset-status sends the id and says so", async () => {
+    expect(await json("instance", "reset-status", id)).toEqual({ instance: id, status_reset: true });
+    expect(requestsOf("ResetInstanceStatus")).toMatchObject([{ id }]);
+    const show = await runCli(runHoard, { url: fake.url, token: memberToken, home }, ["instance", "show", id, "-f", "json"]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ status: "ACTIVE", task: "NONE" });
+  });
+
+  it("force-delete sends the id; deletion protection still holds", async () => {
+    const member = (...args: string[]): ReturnType<typeof manage> => runCli(runHoard, { url: fake.url, token: memberToken, home }, args);
+    await member("instance", "update", "db1", "--deletion-protection");
+    expect(await manage(["instance", "force-delete", id])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'error: failed_precondition: instance "db1" has deletion protection on\n',
+    });
+    await member("instance", "update", "db1", "--no-deletion-protection");
+    const run = await manage(["instance", "force-delete", id]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/\| deleting\s+\| true\s+\|/);
+    expect(requestsOf("ForceDeleteInstance")).toMatchObject([{ id }, { id }]);
+  });
+
+  it("needs the admin token", async () => {
+    const run = await manage(["instance", "reset-status", id], { env: { HOARD_TOKEN: memberToken } });
+    expect(run).toEqual({ code: 1, stdout: "", stderr: "error: permission_denied: this call needs the admin role\n" });
+  });
+});
+
 describe("flavor", () => {
   it("create sends vcpus, ram and the optional id; list and delete by name", async () => {
     expect(await json("flavor", "create", "medium", "--vcpus", "2", "--ram", "4096")).toEqual({

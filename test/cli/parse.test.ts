@@ -1,7 +1,8 @@
-// The flag and argument parsers the commands share: the NAME@HOST user form and name lists.
+// The flag and argument parsers the commands share: the NAME@HOST user form, name lists and a
+// configuration group's values.
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../cli/errors.js";
-import { nonEmptyFlag, parseNames, parseUserRef } from "../../cli/parse.js";
+import { nonEmptyFlag, parseNames, parseUserRef, parseValueFlags } from "../../cli/parse.js";
 
 describe("parseUserRef", () => {
   it.each([
@@ -36,5 +37,46 @@ describe("parseNames and nonEmptyFlag", () => {
     expect(nonEmptyFlag("--new-name", undefined)).toBeUndefined();
     expect(nonEmptyFlag("--new-name", "x")).toBe("x");
     expect(() => nonEmptyFlag("--new-name", "")).toThrow(new UsageError("--new-name must not be empty"));
+  });
+});
+
+describe("parseValueFlags", () => {
+  it("is undefined when no flag is given, and {} for an empty --values", () => {
+    expect(parseValueFlags({})).toBeUndefined();
+    expect(parseValueFlags({ values: "{}" })).toEqual({});
+  });
+
+  it("keeps --values typed, --set as text (split on the first '='), --unset as null", () => {
+    expect(
+      parseValueFlags({
+        values: '{"max_connections": 200, "ssl": true, "search_path": "app"}',
+        set: ["work_mem=64MB", "application_name=a=b", "empty="],
+        unset: [" log_min_duration_statement "],
+      }),
+    ).toEqual({
+      max_connections: 200,
+      ssl: true,
+      search_path: "app",
+      work_mem: "64MB",
+      application_name: "a=b",
+      empty: "",
+      log_min_duration_statement: null,
+    });
+  });
+
+  it.each([
+    [{ set: ["work_mem"] }, `--set "work_mem" must be key=value (no '=' found)`],
+    [{ set: [" =1"] }, `--set " =1" must be key=value (no key before '=')`],
+    [{ unset: [""] }, `--unset takes a parameter name, got ""`],
+    [{ values: "null" }, `--values must be a JSON object, e.g. '{"max_connections": 200}'`],
+    [{ values: '{"a": 1}', unset: ["a"] }, `parameter "a" is given twice (--values and --unset)`],
+  ])("rejects %j", (flags, message) => {
+    expect(() => parseValueFlags(flags)).toThrow(new UsageError(message));
+  });
+
+  it("names the VALUES argument when that is where the JSON came from", () => {
+    expect(() => parseValueFlags({ values: "[]" }, "VALUES")).toThrow(
+      new UsageError(`VALUES must be a JSON object, e.g. '{"max_connections": 200}'`),
+    );
   });
 });
