@@ -2,13 +2,13 @@
 // addresses under a temp dir, checked the way a database user would see them.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeAddress, serverAccount } from "./fixtures.js";
-import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
+import type { DatastoreManager, InstanceLayout, PrepareSpec, ServerSettings } from "../../agent/src/datastores/manager.js";
 import {
   createPostgresqlManager,
   DatastoreConflictError,
@@ -79,8 +79,8 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
     };
   }
 
-  function manage(layout: InstanceLayout): DatastoreManager {
-    const manager = createPostgresqlManager(layout, { startTimeoutSeconds: 60, stopTimeoutSeconds: 30 });
+  function manage(layout: InstanceLayout, logCapBytes?: number): DatastoreManager {
+    const manager = createPostgresqlManager(layout, { startTimeoutSeconds: 60, stopTimeoutSeconds: 30, logCapBytes });
     managers.push(manager);
     return manager;
   }
@@ -88,6 +88,8 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
   const spec: PrepareSpec = {
     ramMb: 512,
     vcpus: 2,
+    parameters: {},
+    allowedCidrs: [],
     databases: [{ name: "shop" }],
     users: [{ name: "alice", password: "s3cret 'quoted' \\ pass", databases: ["shop"] }],
     adminPassword: "admin-Secret-1",
@@ -118,7 +120,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
     timings.coldTemplate = performance.now() - began;
     expect(rows).toEqual([{ db: "shop" }]);
     expect(await manager.isPrepared()).toBe(true);
-    expect(await manager.probe()).toEqual({ state: "HEALTHY" });
+    expect(await manager.probe()).toEqual({ state: "HEALTHY", restartPending: false });
   });
 
   it("refuses a wrong password and the superuser over TCP", async () => {
@@ -148,7 +150,7 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
     expect(crashed.state).toBe("CRASHED");
 
     await manager.start(never);
-    expect(await manager.probe()).toEqual({ state: "HEALTHY" });
+    expect(await manager.probe()).toEqual({ state: "HEALTHY", restartPending: false });
     const rows = await query<{ item: string }>(layout, "alice", spec.users[0]!.password, "shop", "SELECT item FROM orders");
     expect(rows).toEqual([{ item: "kettle" }]);
   });
@@ -182,11 +184,11 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
 
   it("a fresh manager (agent restart) adopts the running server and restarts it", async () => {
     const restarted = manage(layout);
-    expect(await restarted.probe()).toEqual({ state: "HEALTHY" });
+    expect(await restarted.probe()).toEqual({ state: "HEALTHY", restartPending: false });
     const pid = await postmasterPid(layout);
     await restarted.restart(never);
     expect(await postmasterPid(layout)).not.toBe(pid);
-    expect(await restarted.probe()).toEqual({ state: "HEALTHY" });
+    expect(await restarted.probe()).toEqual({ state: "HEALTHY", restartPending: false });
   });
 
   // Timings are printed for the record only; speed is judged by bench/provision, never by a test.
@@ -418,6 +420,189 @@ describe.skipIf(!existsSync(join(BIN_DIR, "initdb")))("postgresql manager", { ti
       await expect(admin.createDatabase({ name: "later" })).rejects.toThrow(/instance is not ready/);
       await admin.start(never);
       expect((await admin.listUsers()).map((u) => u.name)).toEqual(["alice"]);
+    });
+  });
+
+  // Configure, access control and guest logs, as a user of the instance sees them.
+  describe("configuration and logs", () => {
+    let cfg: DatastoreManager;
+    let at: InstanceLayout;
+    const password = spec.users[0]!.password;
+    const settings = (changes: Partial<ServerSettings> = {}): ServerSettings => ({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [], ...changes });
+    const show = async (name: string): Promise<string> => {
+      const rows = await query<Record<string, string>>(at, "alice", password, "shop", `SHOW ${name}`);
+      return rows[0]![name]!;
+    };
+    const run = (sql: string): Promise<unknown[]> => query(at, "alice", password, "shop", sql);
+    const read = (name: string, cursor?: string) =>
+      cfg.logs.readLog(name, cursor === undefined ? { lines: 1000, maxBytes: 1024 * 1024 } : { cursor, maxBytes: 1024 * 1024 });
+    const enabled = async (): Promise<Record<string, boolean>> =>
+      Object.fromEntries((await cfg.logs.listLogs()).map((log) => [log.name, log.enabled]));
+
+    beforeAll(async () => {
+      at = await makeLayout("cfg");
+      cfg = manage(at);
+      await cfg.prepare(spec, never);
+    });
+
+    it("applies work_mem live, without a restart, and a removed parameter returns to the flavor's value", async () => {
+      const pid = await postmasterPid(at);
+      expect(await show("work_mem")).toBe("2621kB");
+      expect(await cfg.configure(settings({ parameters: { work_mem: "4096" } }), never)).toEqual({ restartRequired: false });
+      expect(await show("work_mem")).toBe("4MB");
+      expect(await postmasterPid(at)).toBe(pid);
+      expect(await cfg.probe()).toEqual({ state: "HEALTHY", restartPending: false });
+      expect(await cfg.effectiveParameters(["work_mem", "max_connections", "no_such_parameter"])).toEqual({ work_mem: "4096", max_connections: "50" });
+
+      expect(await cfg.configure(settings(), never)).toEqual({ restartRequired: false });
+      expect(await show("work_mem")).toBe("2621kB");
+      expect(await postmasterPid(at)).toBe(pid);
+    });
+
+    it("reports max_connections as waiting for a restart, which applies it", async () => {
+      expect(await cfg.configure(settings({ parameters: { max_connections: "60" } }), never)).toEqual({ restartRequired: true });
+      expect(await cfg.probe()).toEqual({ state: "HEALTHY", restartPending: true });
+      expect(await show("max_connections")).toBe("50");
+      await cfg.restart(never);
+      expect(await show("max_connections")).toBe("60");
+      expect(await cfg.probe()).toEqual({ state: "HEALTHY", restartPending: false });
+    });
+
+    it("resizes: a new ramMb and a restart change shared_buffers", async () => {
+      expect(await show("shared_buffers")).toBe("128MB");
+      expect(await cfg.configure(settings({ ramMb: 1024 }), never)).toEqual({ restartRequired: true });
+      expect(await show("shared_buffers")).toBe("128MB");
+      await cfg.restart(never);
+      expect(await show("shared_buffers")).toBe("256MB");
+      expect(await show("max_connections")).toBe("100"); // the parameter is gone: the flavor's value again
+      expect(await cfg.probe()).toEqual({ state: "HEALTHY", restartPending: false });
+    });
+
+    it("configures a stopped server for its next start", async () => {
+      await cfg.stop(never);
+      expect(await cfg.configure(settings({ ramMb: 1024, parameters: { work_mem: "8192" } }), never)).toEqual({ restartRequired: false });
+      await cfg.start(never);
+      expect(await show("work_mem")).toBe("8MB");
+    });
+
+    it("refuses a parameter PostgreSQL would refuse at its next start, and changes nothing", async () => {
+      const hoardConf = await readFile(join(at.dataDir, "hoard.conf"), "utf8");
+      const bad = settings({ ramMb: 1024, parameters: { work_mem: "lots" } });
+      await expect(cfg.configure(bad, never)).rejects.toThrow(DatastoreSpecError);
+      await expect(cfg.configure(bad, never)).rejects.toThrow(/invalid value for parameter "work_mem": "lots"/);
+      await expect(cfg.configure(settings({ ramMb: 1024, parameters: { wrk_mem: "1" } }), never)).rejects.toThrow(/unrecognized configuration parameter "wrk_mem"/);
+      expect(await readFile(join(at.dataDir, "hoard.conf"), "utf8")).toBe(hoardConf);
+      await cfg.restart(never);
+      expect(await show("work_mem")).toBe("8MB");
+    });
+
+    it("admits TCP clients only from the allowed CIDRs, and from anywhere again when they are cleared", async () => {
+      const pid = await postmasterPid(at);
+      expect(await cfg.configure(settings({ ramMb: 1024, allowedCidrs: ["10.0.0.0/8", "fd00::/8"] }), never)).toEqual({ restartRequired: false });
+      await expect(connect(at, "alice", password, "shop")).rejects.toThrow(/no pg_hba\.conf entry for host/);
+      expect(await cfg.probe()).toEqual({ state: "HEALTHY", restartPending: false }); // the agent's socket is unaffected
+
+      await expect(cfg.configure(settings({ ramMb: 1024, allowedCidrs: ["10.0.0.1/8"] }), never)).rejects.toThrow(DatastoreSpecError);
+      await expect(cfg.configure(settings({ ramMb: 1024, parameters: { port: "6000" } }), never)).rejects.toThrow(DatastoreSpecError);
+      await expect(connect(at, "alice", password, "shop")).rejects.toThrow(/no pg_hba\.conf entry/); // nothing changed
+
+      expect(await cfg.configure(settings({ ramMb: 1024, allowedCidrs: ["127.0.0.0/8"] }), never)).toEqual({ restartRequired: false });
+      expect(await run("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      expect(await cfg.configure(settings({ ramMb: 1024 }), never)).toEqual({ restartRequired: false });
+      expect(await run("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      expect(await postmasterPid(at)).toBe(pid);
+    });
+
+    it("shows a configuration's log_min_duration_statement as the slow log, and a cursor reads only what came after", async () => {
+      expect(await enabled()).toEqual({ error: true, slow: false, general: false });
+      await cfg.configure(settings({ ramMb: 1024, parameters: { log_min_duration_statement: "100" } }), never);
+      expect(await enabled()).toEqual({ error: true, slow: true, general: false });
+      await run("SELECT pg_sleep(0.2) AS first_slow");
+      await run("SELECT 1 AS quick_one");
+      const first = await eventually(() => read("slow"), (chunk) => chunk.text.includes("first_slow"));
+      expect(first.text).toMatch(/duration: \d+\.\d+ ms {2}statement: SELECT pg_sleep\(0\.2\) AS first_slow/);
+      expect(first.text).not.toContain("quick_one");
+      expect((await read("error")).text).toContain("first_slow");
+
+      await run("SELECT pg_sleep(0.2) AS second_slow");
+      const next = await eventually(() => read("slow", first.cursor), (chunk) => chunk.text.includes("second_slow"));
+      expect(next.text).toContain("second_slow");
+      expect(next.text).not.toContain("first_slow");
+      expect((await read("slow", next.cursor)).text).toBe("");
+
+      const sizes = await cfg.logs.listLogs();
+      expect(sizes.find((log) => log.name === "error")!.sizeBytes).toBeGreaterThan(0);
+    });
+
+    it("switches the slow and general logs live; a switch survives configure and restart", async () => {
+      // Off: wins over the configuration's threshold, until a configuration changes it.
+      const { cursor } = await read("slow");
+      expect(await cfg.logs.setLogEnabled("slow", false, never)).toMatchObject({ name: "slow", type: "USER", enabled: false });
+      await run("SELECT pg_sleep(0.2) AS third_slow");
+      await run("SELECT 'after the third' AS marker");
+      await eventually(() => read("error", cursor), (chunk) => chunk.text.length > 0);
+      expect((await read("slow", cursor)).text).not.toContain("third_slow");
+
+      // On, without a configured threshold: 1000 ms.
+      await cfg.configure(settings({ ramMb: 1024 }), never);
+      expect(await cfg.logs.setLogEnabled("slow", true, never)).toMatchObject({ enabled: true });
+      expect(await cfg.effectiveParameters(["log_min_duration_statement"])).toEqual({ log_min_duration_statement: "1000" });
+
+      const before = (await read("general")).cursor;
+      expect(await cfg.logs.setLogEnabled("general", true, never)).toMatchObject({ name: "general", enabled: true });
+      await run("SELECT 'general-marker' AS g");
+      const general = await eventually(() => read("general", before), (chunk) => chunk.text.includes("general-marker"));
+      expect(general.text).toMatch(/statement: SELECT 'general-marker' AS g/);
+      expect(general.text).not.toMatch(/duration:|log_statement|pg_conf_load_time/); // nor the agent's own statements
+
+      await cfg.configure(settings({ ramMb: 1024, parameters: { work_mem: "4096" } }), never); // a resize keeps switches
+      await cfg.restart(never);
+      expect(await enabled()).toEqual({ error: true, slow: true, general: true });
+      expect(await show("log_statement")).toBe("all");
+      expect(await show("log_min_duration_statement")).toBe("1s");
+
+      await expect(cfg.logs.setLogEnabled("error", false, never)).rejects.toThrow(DatastorePreconditionError);
+      await expect(cfg.logs.setLogEnabled("audit", true, never)).rejects.toThrow(DatastoreNotFoundError);
+      await expect(cfg.logs.readLog("audit", { maxBytes: 10 })).rejects.toThrow(DatastoreNotFoundError);
+      await expect(cfg.logs.readLog("slow", { cursor: "garbage", maxBytes: 10 })).rejects.toThrow(DatastoreSpecError);
+      await cfg.logs.setLogEnabled("general", false, never);
+      expect(await show("log_statement")).toBe("none");
+    });
+
+    it("rotate() keeps the server log within its cap, oldest files first, never the one being written", async () => {
+      const capped = manage(at, 64 * 1024);
+      const old = ["postgresql-20200101-000000.log", "postgresql-20200102-000000.log", "postgresql-20200103-000000.log"];
+      for (const [i, name] of old.entries()) {
+        const path = join(at.logDir, name);
+        await writeFile(path, `2020-01-0${i + 1} 00:00:00.000 UTC [1] LOG:  old entry ${i}\n`.padEnd(40 * 1024, "x") + "\n");
+        if (runAs) await chown(path, runAs.uid, runAs.gid);
+        await utimes(path, new Date(2020, 0, i + 1), new Date(2020, 0, i + 1));
+      }
+      const files = async (): Promise<string[]> => (await readdir(at.logDir)).filter((name) => name.startsWith("postgresql-")).sort();
+      const current = async (): Promise<string> => (await readFile(join(at.dataDir, "current_logfiles"), "utf8")).trim().split("/").at(-1)!;
+      const writing = await current();
+      const size = (await cfg.logs.listLogs()).find((log) => log.name === "error")!.sizeBytes;
+      expect(size).toBeGreaterThan(120 * 1024);
+
+      await capped.logs.rotate();
+      const left = await files();
+      expect(left).toContain(await current());
+      expect(left).not.toContain(old[0]);
+      expect(left).not.toContain(old[1]);
+      expect((await capped.logs.listLogs()).find((log) => log.name === "error")!.sizeBytes).toBeLessThanOrEqual(64 * 1024);
+
+      // The file being written past a quarter of the cap: the collector is asked for a new one.
+      const tiny = manage(at, 1024); // the file being written holds more than 256 bytes already
+      const rotated = await eventually(
+        async () => {
+          await tiny.logs.rotate();
+          return current();
+        },
+        (name) => name !== writing,
+      );
+      expect(rotated).not.toBe(writing);
+      expect(await files()).toContain(rotated);
+      expect((await read("error")).text.length).toBeGreaterThan(0);
     });
   });
 });

@@ -46,8 +46,6 @@ export interface InstanceStore {
    * AlreadyExists; settings on a busy instance FAILED_PRECONDITION naming its task).
    */
   update(instanceId: string, change: InstanceUpdate): Promise<{ instance: InstanceRow; taskId?: string }>;
-  /** Renames an idle or busy (not deleting) instance; a taken name is AlreadyExists. */
-  rename(instanceId: string, name: string): Promise<InstanceRow>;
   /** The newest `limit` events of an instance. */
   events(instanceId: string, limit: number): Promise<EventRow[]>;
   find(projectId: string, idOrName: string): Promise<InstanceRow | null>;
@@ -107,20 +105,6 @@ export function createInstanceStore(db: Db): InstanceStore {
         if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", change.name ?? "");
         throw err;
       }
-    },
-
-    async rename(instanceId, name) {
-      try {
-        const renamed = await db.instance.updateMany({
-          where: { id: instanceId, deletedAt: null, taskStatus: { not: "DELETING" } },
-          data: { name, activeName: name },
-        });
-        if (renamed.count === 0) throw new FailedPreconditionError("the instance is being deleted");
-      } catch (err) {
-        if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", name);
-        throw err;
-      }
-      return findWithRelations(db, instanceId);
     },
 
     events: (instanceId, limit) =>

@@ -32,16 +32,20 @@ const never = new AbortController().signal;
  * Runs `fn` in a session on `database`, naming the step in any error. A server that does not accept
  * connections (stopped, starting, shutting down) is a DatastorePreconditionError: the instance is
  * not ready. A database that vanished is NotFound; a role or database that appeared is Conflict.
+ * Operations that take a signal (configure, log switches) pass it on; aborting ends the session.
+ * `quiet: false` only for reading logging settings back (see adminClientConfig).
  */
 export async function adminSession<T>(
   ctx: InstanceContext,
   database: string,
   what: string,
   fn: (client: pg.Client) => Promise<T>,
+  { signal = never, quiet = true }: { signal?: AbortSignal; quiet?: boolean } = {},
 ): Promise<T> {
   try {
-    return await withAdminSession(ctx, database, never, fn);
+    return await withAdminSession(ctx, database, signal, fn, quiet);
   } catch (err) {
+    signal.throwIfAborted();
     throw translate(err, what);
   }
 }

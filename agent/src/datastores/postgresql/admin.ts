@@ -20,16 +20,24 @@ import {
 import { passwordForSql } from "./scram.js";
 
 const DUPLICATE_DATABASE = "42P04";
+const QUIET_OPTIONS = "-c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic";
 const DUPLICATE_OBJECT = "42710";
 
-/** Connection settings of the administrative account; `password` is optional because peer needs none. */
-export function adminClientConfig(ctx: InstanceContext, database: string, timeoutMs: number): pg.ClientConfig {
+/**
+ * Connection settings of the administrative account; `password` is optional because peer needs
+ * none. A quiet session (the default) keeps the agent's own statements, the probe's every few
+ * seconds among them, out of the slow and general logs from the first one on, through startup
+ * options that cost no round trip. Only a session that reads those settings' server-wide values
+ * back (effectiveParameters) goes without: in a quiet one they read as the session's overrides.
+ */
+export function adminClientConfig(ctx: InstanceContext, database: string, timeoutMs: number, quiet = true): pg.ClientConfig {
   return {
     host: ctx.layout.runDir, // a directory: pg connects to `${runDir}/.s.PGSQL.${port}`
     port: ctx.layout.port,
     user: ADMIN_ROLE,
     database,
     application_name: "hoard-agent",
+    ...(quiet ? { options: QUIET_OPTIONS } : {}),
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
   };
@@ -37,22 +45,25 @@ export function adminClientConfig(ctx: InstanceContext, database: string, timeou
 
 /**
  * Runs `fn` with an administrative session on `database`, closing it afterwards. Aborting the
- * signal ends the connection, which fails the statement in flight.
+ * signal ends the connection, which fails the statement in flight. Quiet unless `quiet` is false
+ * (see adminClientConfig); QUIET_SESSION repeats the startup options for the statements that may
+ * carry a password, should the options ever be lost.
  */
 export async function withAdminSession<T>(
   ctx: InstanceContext,
   database: string,
   signal: AbortSignal,
   fn: (client: pg.Client) => Promise<T>,
+  quiet = true,
 ): Promise<T> {
   signal.throwIfAborted();
-  const client = new pg.Client(adminClientConfig(ctx, database, 30_000));
+  const client = new pg.Client(adminClientConfig(ctx, database, 30_000, quiet));
   client.on("error", () => {}); // a dropped connection surfaces as the failed query; do not crash the agent
   const onAbort = (): void => void client.end().catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     await client.connect();
-    await client.query(QUIET_SESSION);
+    if (quiet) await client.query(QUIET_SESSION);
     return await fn(client);
   } catch (err) {
     signal.throwIfAborted();

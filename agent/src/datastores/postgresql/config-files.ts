@@ -1,5 +1,7 @@
-// The configuration files the agent owns inside the data directory: hoard.conf (settings),
-// pg_hba.conf (who may connect how) and pg_ident.conf (which OS users are the superuser).
+// The configuration files the agent owns inside the data directory: hoard.conf (flavor, layout and
+// log settings, the configuration group's parameters, the log switches: settings.ts merges them),
+// pg_hba.conf (who may connect from where, hba.ts) and pg_ident.conf (which OS users are the
+// superuser). config-check.ts checks them before a running server sees them.
 //
 // Why hoard.conf, included at the end of postgresql.conf, and not postgresql.auto.conf: the agent
 // rewrites one whole file it owns, atomically, without parsing anything; postgresql.conf keeps
@@ -7,42 +9,20 @@
 // target of ALTER SYSTEM, read last so a deliberate override by an operator still wins.
 import { appendFile, readFile } from "node:fs/promises";
 import { writeOwnedFile } from "../common/owned-file.js";
-import type { PrepareSpec } from "../manager.js";
+import type { ServerSettings } from "../manager.js";
 import type { InstanceContext } from "./context.js";
+import { PEER_MAP, renderHba } from "./hba.js";
+import type { LogSwitches } from "./log-switches.js";
 import { ADMIN_ROLE } from "./paths.js";
 import { deriveSettings, type Settings } from "./settings.js";
 
 /** The line that makes postgresql.conf read hoard.conf; `include` (not _if_exists) so a missing file fails loudly. */
 export const INCLUDE_LINE = "include 'hoard.conf'";
 
-const PEER_MAP = "hoard-admin";
-
 /** Renders settings in postgresql.conf syntax. */
 export function renderSettings(settings: Settings): string {
   const lines = settings.map(([name, value]) => `${name} = ${renderValue(value)}`);
-  return `# Written by the Hoard agent on every prepare; edits here are lost. Use ALTER SYSTEM to override.\n${lines.join("\n")}\n`;
-}
-
-/**
- * Authentication. Remote clients always use SCRAM-SHA-256, and the agent's superuser (postgres) may
- * not log in over TCP at all; `root`, the master account users may enable (root.ts), is let in like any
- * other role, with its password. On the unix socket the superuser authenticates by peer: only the OS users in
- * pg_ident.conf's hoard-admin map (the agent's account and the server's) may act as it, so the agent
- * needs no stored password after a restart to probe or administer the server. The socket directory
- * is also 0700 and the server's own, so no other local account can even reach the socket.
- */
-export function renderHba(): string {
-  return [
-    "# Written by the Hoard agent on every prepare; edits here are lost.",
-    "# TYPE  DATABASE  USER      ADDRESS    METHOD",
-    `local   all       ${ADMIN_ROLE}              peer map=${PEER_MAP}`,
-    "local   all       all                  scram-sha-256",
-    `host    all       ${ADMIN_ROLE}  0.0.0.0/0  reject`,
-    `host    all       ${ADMIN_ROLE}  ::/0       reject`,
-    "host    all       all       0.0.0.0/0  scram-sha-256",
-    "host    all       all       ::/0       scram-sha-256",
-    "",
-  ].join("\n");
+  return `# Written by the Hoard agent on every prepare, configure and log switch; edits here are lost. Use ALTER SYSTEM to override.\n${lines.join("\n")}\n`;
 }
 
 /** Maps each OS user allowed to administer the server to the superuser role. */
@@ -58,17 +38,23 @@ export interface ConfigChanges {
 }
 
 /**
- * Writes hoard.conf, pg_hba.conf and pg_ident.conf, and makes sure postgresql.conf includes
- * hoard.conf. `durable: false` for a fresh copy, which the caller syncs as a whole right after.
+ * Writes hoard.conf (from `settings` and the log switches), pg_hba.conf and pg_ident.conf, and
+ * makes sure postgresql.conf includes hoard.conf. `durable: false` for a fresh copy, which the
+ * caller syncs as a whole right after.
  */
-export async function writeConfigFiles(ctx: InstanceContext, spec: PrepareSpec, durable: boolean): Promise<ConfigChanges> {
+export async function writeConfigFiles(
+  ctx: InstanceContext,
+  settings: ServerSettings,
+  switches: LogSwitches,
+  durable: boolean,
+): Promise<ConfigChanges> {
   const { paths, switchTo } = ctx;
   const included = await ensureIncluded(paths.postgresqlConf);
   const write = (path: string, content: string): Promise<boolean> => writeOwnedFile(path, content, switchTo, { durable });
-  const settings = await write(paths.hoardConf, renderSettings(deriveSettings(spec, ctx.layout)));
-  const hba = await write(paths.hbaConf, renderHba());
+  const conf = await write(paths.hoardConf, renderSettings(deriveSettings(settings, ctx.layout, switches)));
+  const hba = await write(paths.hbaConf, renderHba(settings.allowedCidrs));
   const ident = await write(paths.identConf, renderIdent(ctx.adminOsUsers));
-  return { settings: settings || included, auth: hba || ident };
+  return { settings: conf || included, auth: hba || ident };
 }
 
 /** Appends the include line when a data directory lacks it; returns whether it did. */
@@ -79,10 +65,11 @@ async function ensureIncluded(postgresqlConf: string): Promise<boolean> {
   return true;
 }
 
+/** Strings are quoted; inside quotes PostgreSQL reads a backslash as an escape, so it is doubled too. */
 function renderValue(value: string | number | boolean): string {
   if (typeof value === "boolean") return value ? "on" : "off";
   if (typeof value === "number") return String(value);
-  return `'${value.replaceAll("'", "''")}'`;
+  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
 }
 
 function quoteIdentToken(token: string): string {

@@ -1,5 +1,5 @@
 // The PostgreSQL 15 implementation of DatastoreManager: composes the template, config, process,
-// admin and probe modules into the operations the agent's RPC handlers call.
+// admin, configure, logs and probe modules into the operations the agent's RPC handlers call.
 import { rm } from "node:fs/promises";
 import { pino, type Logger } from "pino";
 import { diskUsageBytes, exists } from "../common/host-fs.js";
@@ -9,9 +9,14 @@ import { DatastorePreconditionError } from "../errors.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
 import { createPostgresqlAdmin } from "./admin-ops.js";
 import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, withAdminSession } from "./admin.js";
+import { writeAgentState } from "./agent-state.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
+import { writeCheckedConfigFiles } from "./config-check.js";
 import { writeConfigFiles } from "./config-files.js";
+import { configure, nextState } from "./configure.js";
 import { assertRunnableAccount, createInstanceContext } from "./context.js";
+import { effectiveParameters } from "./live-settings.js";
+import { createPostgresqlLogs } from "./logs.js";
 import { checkLayout } from "./paths.js";
 import { inspectPostmaster } from "./postmaster.js";
 import { checkPrepareSpec } from "./spec-checks.js";
@@ -26,12 +31,15 @@ export interface PostgresqlManagerOptions {
   startTimeoutSeconds?: number;
   /** pg_ctl stop -m fast -t, before escalating to an immediate shutdown. */
   stopTimeoutSeconds?: number;
+  /** Bytes the server log may take; default min(100 MiB, 10% of the volume). Tests set small ones. */
+  logCapBytes?: number;
 }
 
 /**
  * Builds the manager of one PostgreSQL instance. Cheap and side-effect free: nothing is checked or
- * touched until an operation runs. Lifecycle and administrative operations run one at a time, in
- * call order; probe and volumeUsedBytes run alongside them.
+ * touched until an operation runs. Lifecycle, administrative, configure and log-switch operations
+ * run one at a time, in call order; probe, volumeUsedBytes and the reading and rotating of logs run
+ * alongside them.
  */
 export function createPostgresqlManager(layout: InstanceLayout, options: PostgresqlManagerOptions = {}): DatastoreManager {
   const ctx = createInstanceContext(layout, options.logger ?? pino({ level: "silent" }));
@@ -83,7 +91,14 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
     const fresh = state === "empty";
     if (fresh) await copyTemplate(ctx, await ensureTemplate(ctx, signal), signal);
     await ensureServerDirs(ctx);
-    const changes = await writeConfigFiles(ctx, spec, !fresh);
+    // The settings are recorded beside the data (agent-state.ts) for configure and the log switches.
+    const next = await nextState(ctx, spec);
+    // A fresh copy is not running and reports a refused setting when it starts; a repeated prepare
+    // checks first, so a running server is never stopped for a configuration it cannot start with.
+    const changes = fresh
+      ? await writeConfigFiles(ctx, next.settings, next.logSwitches, false)
+      : await writeCheckedConfigFiles(ctx, next.settings, next.logSwitches, signal);
+    await writeAgentState(ctx, next, !fresh);
     // One syncfs makes the copy and its config durable; it overlaps with the server's start and
     // is awaited before prepare reports success.
     const flushed = fresh ? flushCopy(ctx, signal) : Promise.resolve();
@@ -132,6 +147,9 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
       return health;
     },
     volumeUsedBytes: () => diskUsageBytes(paths.dataDir),
+    configure: (settings, signal) => serial(() => configure(ctx, settings, signal)),
+    effectiveParameters: (names) => serial(() => effectiveParameters(ctx, names)),
+    logs: createPostgresqlLogs(ctx, serial, { logCapBytes: options.logCapBytes }),
   };
 }
 

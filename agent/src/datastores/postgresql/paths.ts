@@ -20,6 +20,10 @@ export interface PostgresqlPaths {
   startupLog: string;
   /** Written last by prepare; its presence is what isPrepared reports. */
   preparedMarker: string;
+  /** The agent's memory of the instance (agent-state.ts). */
+  agentState: string;
+  /** Written by the server: which log file it writes now. */
+  currentLogfiles: string;
   postgresqlConf: string;
   hoardConf: string;
   hbaConf: string;
@@ -39,6 +43,8 @@ export function resolvePaths(layout: InstanceLayout): PostgresqlPaths {
     socketLockFile: `${socketPath}.lock`,
     startupLog: join(layout.logDir, "startup.log"),
     preparedMarker: join(layout.dataDir, "hoard-prepared.json"),
+    agentState: join(layout.dataDir, "hoard-state.json"),
+    currentLogfiles: join(layout.dataDir, "current_logfiles"),
     postgresqlConf: join(layout.dataDir, "postgresql.conf"),
     hoardConf: join(layout.dataDir, "hoard.conf"),
     hbaConf: join(layout.dataDir, "pg_hba.conf"),

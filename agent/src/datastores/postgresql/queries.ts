@@ -6,8 +6,27 @@ import type { DatabaseSpec } from "../manager.js";
 const id = (name: string): string => pg.escapeIdentifier(name);
 const lit = (value: string): string => pg.escapeLiteral(value);
 
-/** The health query of the probe. */
-export const SELECT_ONE = "SELECT 1";
+/**
+ * The health query of the probe, which also says whether some setting waits for a restart: every
+ * process of the server flags a changed restart-only setting as pending when it reloads the files,
+ * and a new session inherits the postmaster's flags.
+ */
+export const PROBE = "SELECT coalesce(bool_or(pending_restart), false) AS pending FROM pg_settings";
+
+/** When this session last read the configuration files; text keeps the microseconds. */
+export const CONF_LOAD_TIME = "SELECT pg_conf_load_time()::text AS loaded";
+
+/** Signals the postmaster to re-read the files; it passes the signal on to every session. */
+export const RELOAD_CONF = "SELECT pg_reload_conf()";
+
+/**
+ * $1: lower-case names. `setting` is the value in the parameter's base unit (work_mem 4096, meaning
+ * kB; shared_buffers in 8kB pages), the form the parameter catalogue validates and Configure takes.
+ */
+export const SETTINGS_NAMED = "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])";
+
+/** Makes the log collector start a new file now. */
+export const ROTATE_LOGFILE = "SELECT pg_rotate_logfile()";
 
 /**
  * First statements of every administrative session: keep the server from logging statement text

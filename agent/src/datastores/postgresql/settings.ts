@@ -1,7 +1,10 @@
-// The server settings Hoard derives from a flavor (RAM, vCPUs) and an instance layout. Pure, so the
-// sizing rules can be table-tested and reviewed without a server.
+// The server settings Hoard derives from a flavor (RAM, vCPUs) and an instance layout, merged with a
+// configuration group's parameters and the log switches into what hoard.conf holds. Pure, so the
+// sizing and precedence rules can be table-tested and reviewed without a server.
 import { DatastoreSpecError } from "../errors.js";
-import type { InstanceLayout, PrepareSpec } from "../manager.js";
+import type { InstanceLayout, ServerSettings } from "../manager.js";
+import { switchSettings, type LogSwitches } from "./log-switches.js";
+import { parameterSettings } from "./parameters.js";
 
 /** Below this PostgreSQL 15 with our settings does not start reliably. */
 export const MIN_RAM_MB = 128;
@@ -49,18 +52,21 @@ export function deriveNetworkSettings(layout: InstanceLayout): Settings {
   ];
 }
 
+/** log_filename: one file per rotation, named by its start time, so names sort oldest first. */
+export const SERVER_LOG_FILENAME = "postgresql-%Y%m%d-%H%M%S.log";
+
 /**
- * Logs go through the collector into seven weekday files, each truncated when its weekday comes
- * round again, so the disk holds at most a week of logs. Size-based rotation reopens the same
- * weekday file in append mode (PostgreSQL only truncates on time-based rotation), so within one
- * day the file is unbounded: a hard cap would need an agent-side sweep.
+ * Logs go through the collector into a new file at every rotation: daily, at 10 MB, or when the
+ * agent asks (pg_rotate_logfile). Nothing is ever truncated or reused; the agent deletes the oldest
+ * files once the logs together pass their cap (logs.ts). The line prefix is what server-log.ts
+ * parses to tell entries apart, so it is the agent's, never a configuration group's.
  */
 export function deriveLogSettings(layout: InstanceLayout): Settings {
   return [
     ["logging_collector", true],
     ["log_directory", layout.logDir],
-    ["log_filename", "postgresql-%a.log"],
-    ["log_truncate_on_rotation", true],
+    ["log_filename", SERVER_LOG_FILENAME],
+    ["log_truncate_on_rotation", false],
     ["log_rotation_age", "1d"],
     ["log_rotation_size", "10MB"],
     ["log_file_mode", "0600"],
@@ -68,9 +74,27 @@ export function deriveLogSettings(layout: InstanceLayout): Settings {
   ];
 }
 
-/** Everything hoard.conf holds, in file order. */
-export function deriveSettings(spec: Pick<PrepareSpec, "ramMb" | "vcpus">, layout: InstanceLayout): Settings {
-  return [...deriveNetworkSettings(layout), ...deriveFlavorSettings(spec.ramMb, spec.vcpus), ...deriveLogSettings(layout)];
+/**
+ * Everything hoard.conf holds, in file order: layout, flavor and logs, then the configuration
+ * group's parameters, then the log switches (log-switches.ts). A later value of a name replaces an
+ * earlier one in place, so each setting appears once: parameters win over flavor-derived values
+ * (work_mem), switches over parameters (log_statement).
+ */
+export function deriveSettings(
+  settings: Pick<ServerSettings, "ramMb" | "vcpus" | "parameters">,
+  layout: InstanceLayout,
+  switches: LogSwitches = {},
+): Settings {
+  const merged = new Map<string, string | number | boolean>();
+  const layers: Settings[] = [
+    deriveNetworkSettings(layout),
+    deriveFlavorSettings(settings.ramMb, settings.vcpus),
+    deriveLogSettings(layout),
+    parameterSettings(settings.parameters),
+    switchSettings(switches, settings.parameters),
+  ];
+  for (const layer of layers) for (const [name, value] of layer) merged.set(name, value);
+  return [...merged];
 }
 
 function clamp(value: number, min: number, max: number): number {

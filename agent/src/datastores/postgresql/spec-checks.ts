@@ -1,9 +1,20 @@
 // Checks a PrepareSpec before anything touches the disk, so a bad request fails fast with a clear
 // DatastoreSpecError instead of half-way through prepare with a server error.
 import { DatastoreSpecError } from "../errors.js";
-import type { PrepareSpec } from "../manager.js";
+import type { PrepareSpec, ServerSettings } from "../manager.js";
+import { checkAllowedCidrs } from "./hba.js";
 import { assertDatabaseName, assertUserName } from "./names.js";
+import { checkParameters } from "./parameters.js";
 import { deriveFlavorSettings } from "./settings.js";
+
+/** Throws DatastoreSpecError for an impossible flavor, a parameter hoard.conf must not hold, or a malformed CIDR. */
+export function checkServerSettings(settings: ServerSettings): void {
+  deriveFlavorSettings(settings.ramMb, settings.vcpus);
+  if (typeof settings.parameters !== "object" || settings.parameters === null) throw new DatastoreSpecError("parameters must be an object");
+  if (!Array.isArray(settings.allowedCidrs)) throw new DatastoreSpecError("allowedCidrs must be a list");
+  checkParameters(settings.parameters);
+  checkAllowedCidrs(settings.allowedCidrs);
+}
 
 /**
  * Throws DatastoreSpecError for anything PostgreSQL would refuse or misread, or a name
@@ -11,7 +22,7 @@ import { deriveFlavorSettings } from "./settings.js";
  * from anywhere, with its password.
  */
 export function checkPrepareSpec(spec: PrepareSpec): void {
-  deriveFlavorSettings(spec.ramMb, spec.vcpus); // throws on an impossible flavor
+  checkServerSettings(spec);
   checkPassword("adminPassword", spec.adminPassword);
   for (const db of spec.databases) {
     assertDatabaseName(db.name);
