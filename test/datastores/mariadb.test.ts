@@ -3,7 +3,7 @@
 // `mariadb` command-line client over TCP.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeAddress, serverAccount } from "./fixtures.js";
 import { DatastoreConflictError, DatastoreNotFoundError, DatastorePreconditionError, DatastoreSpecError } from "../../agent/src/datastores/errors.js";
 import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
-import { createMariadbManager } from "../../agent/src/datastores/mariadb/index.js";
+import { createMariadbManager, type MariadbManagerOptions } from "../../agent/src/datastores/mariadb/index.js";
 import type { AdminAuth } from "../../agent/src/datastores/mysql/index.js";
 
 const BIN_DIR = process.env.HOARD_MARIADB_BIN_DIR ?? "/usr/sbin";
@@ -47,6 +47,19 @@ function query(layout: InstanceLayout, user: string, password: string, sql: stri
 /** SQL as the agent's own root@localhost, over the instance's socket (unix_socket: the tests run as root). */
 function adminSql(layout: InstanceLayout, sql: string): void {
   execFileSync(CLIENT, ["--no-defaults", `--socket=${join(layout.runDir, "mysqld.sock")}`, "--user=root", "-e", sql], { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** SQL as the agent's root@localhost that returns its rows: what the server really runs with, whoever may log in. */
+function adminQuery(layout: InstanceLayout, sql: string): string {
+  return execFileSync(CLIENT, ["--no-defaults", `--socket=${join(layout.runDir, "mysqld.sock")}`, "--user=root", "--batch", "--skip-column-names", "-e", sql], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+}
+
+/** One global variable as the server reports it. */
+function globalVariable(layout: InstanceLayout, name: string): string {
+  return adminQuery(layout, `SELECT @@GLOBAL.${name}`);
 }
 
 /** `query` that must succeed; returns its output. */
@@ -97,8 +110,8 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
     };
   }
 
-  function manage(layout: InstanceLayout, adminAuth?: AdminAuth): DatastoreManager {
-    const manager = createMariadbManager(layout, { startTimeoutSeconds: 60, stopTimeoutSeconds: 30, ...(adminAuth ? { adminAuth } : {}) });
+  function manage(layout: InstanceLayout, adminAuth?: AdminAuth, options: MariadbManagerOptions = {}): DatastoreManager {
+    const manager = createMariadbManager(layout, { startTimeoutSeconds: 60, stopTimeoutSeconds: 30, ...(adminAuth ? { adminAuth } : {}), ...options });
     managers.push(manager);
     return manager;
   }
@@ -110,6 +123,8 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
     databases: [{ name: "shop" }],
     users: [{ name: "alice", password: alicePassword, databases: ["shop"] }],
     adminPassword: "admin-Secret-1 'x' \\ \"y\"",
+    parameters: {},
+    allowedCidrs: [],
   };
 
   let layout: InstanceLayout;
@@ -419,6 +434,210 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
     const long = { ...(await makeLayout("c")), runDir: join(home, "r".repeat(100)) };
     await expect(manage(long).prepare(spec, never)).rejects.toThrow(/unix socket path .* over the 107-byte limit/);
     await expect(manager.start(AbortSignal.abort())).rejects.toThrow(/abort/i);
+  });
+
+  describe("configuration, allowed networks and logs", () => {
+    let cfg: InstanceLayout;
+    let m: DatastoreManager;
+    const base = { ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [] };
+    const limits = { maxFileBytes: 16 * 1024, keepFiles: 2 };
+
+    beforeAll(async () => {
+      cfg = await makeLayout("cfg");
+      m = manage(cfg, undefined, { logLimits: limits });
+      await m.prepare({ ...spec, parameters: { wait_timeout: "1200" } }, never);
+    });
+
+    it("prepare applies the parameters it is given", async () => {
+      expect(globalVariable(cfg, "wait_timeout")).toBe("1200");
+      expect(await m.effectiveParameters(["wait_timeout", "max_connections", "no_such_variable"])).toEqual({ wait_timeout: "1200", max_connections: "50" });
+    });
+
+    it("applies dynamic parameters live, without a restart, and takes removed ones back", async () => {
+      const pid = await serverPid(cfg);
+      const result = await m.configure({ ...base, parameters: { max_connections: "77", wait_timeout: "600", long_query_time: "2.5" } }, never);
+      expect(result).toEqual({ restartRequired: false });
+      expect(await serverPid(cfg)).toBe(pid);
+      expect(globalVariable(cfg, "max_connections")).toBe("77");
+      expect(globalVariable(cfg, "wait_timeout")).toBe("600");
+      expect(globalVariable(cfg, "long_query_time")).toBe("2.500000");
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+      expect(await readFile(join(cfg.root, "volume", "my.cnf"), "utf8")).toMatch(/^max_connections = 77$/m);
+
+      // Gone from the configuration group: the flavor's value where it has one, else the default.
+      expect(await m.configure(base, never)).toEqual({ restartRequired: false });
+      expect(globalVariable(cfg, "max_connections")).toBe("50");
+      expect(globalVariable(cfg, "wait_timeout")).toBe("28800");
+      expect(globalVariable(cfg, "long_query_time")).toBe("1.000000");
+      expect(await serverPid(cfg)).toBe(pid);
+    });
+
+    it("refuses parameters the agent owns or the server does not know, and changes nothing", async () => {
+      await expect(m.configure({ ...base, parameters: { datadir: "/tmp/x" } }, never)).rejects.toBeInstanceOf(DatastoreSpecError);
+      await expect(m.configure({ ...base, parameters: { no_such_variable: "1" } }, never)).rejects.toThrow(/no variable no_such_variable/);
+      await expect(m.configure({ ...base, parameters: { max_connections: "66", innodb_flush_log_at_trx_commit: "banana" } }, never)).rejects.toBeInstanceOf(DatastoreSpecError);
+      expect(globalVariable(cfg, "max_connections")).toBe("50"); // set back after the refusal
+      expect(await readFile(join(cfg.root, "volume", "my.cnf"), "utf8")).not.toMatch(/max_connections = 66|banana/);
+    });
+
+    it("says a read-only parameter needs a restart until there was one", async () => {
+      const pid = await serverPid(cfg);
+      expect(await m.configure({ ...base, parameters: { innodb_log_buffer_size: "33554432" } }, never)).toEqual({ restartRequired: true });
+      expect(await serverPid(cfg)).toBe(pid);
+      expect(globalVariable(cfg, "innodb_log_buffer_size")).toBe("16777216");
+      expect(await m.probe()).toEqual({ state: "HEALTHY", restartPending: true });
+      // An agent restarted meanwhile finds out from the server itself.
+      expect(await manage(cfg).probe()).toEqual({ state: "HEALTHY", restartPending: true });
+
+      await m.restart(never);
+      expect(globalVariable(cfg, "innodb_log_buffer_size")).toBe("33554432");
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+    });
+
+    it("resizes: a new flavor's memory settings after configure and a restart", async () => {
+      // The read-only parameter above goes too: pending as well.
+      expect(await m.configure({ ...base, ramMb: 1024 }, never)).toEqual({ restartRequired: true });
+      expect(await m.probe()).toEqual({ state: "HEALTHY", restartPending: true });
+      await m.restart(never);
+      expect(globalVariable(cfg, "innodb_buffer_pool_size")).toBe(String(512 * 1024 * 1024));
+      expect(globalVariable(cfg, "max_connections")).toBe("100");
+      expect(globalVariable(cfg, "innodb_log_buffer_size")).toBe("16777216");
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+    });
+
+    it("enforces allowed networks with account hosts, and lifts them again", async () => {
+      const net8 = { ...base, ramMb: 1024, allowedCidrs: ["10.0.0.0/8"] };
+      await m.createUser({ name: "carol", host: "127.0.0.%", password: "carol-password-1", databases: ["shop"] });
+      await m.enableRoot("root-Password-9");
+      const users = await m.listUsers();
+      expect(users).toEqual([
+        { name: "alice", host: "%", databases: ["shop"] },
+        { name: "carol", host: "127.0.0.%", databases: ["shop"] },
+      ]);
+      await ok(cfg, "alice", alicePassword, "SELECT 1");
+
+      expect(await m.configure(net8, never)).toEqual({ restartRequired: false });
+      expect((await query(cfg, "alice", alicePassword, "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+      expect((await query(cfg, "root", "root-Password-9", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+      expect((await query(cfg, "carol", "carol-password-1", "SELECT 1")).err).toMatch(/ERROR 4151 .*locked/);
+      expect(adminQuery(cfg, "SELECT CONCAT(User, '@', Host) FROM mysql.user WHERE User IN ('alice', 'root') ORDER BY 1").split("\n")).toEqual([
+        "alice@10.0.0.0/255.0.0.0",
+        "root@10.0.0.0/255.0.0.0",
+        "root@localhost",
+      ]);
+      expect(await m.listUsers()).toEqual(users);
+      expect(await m.rootEnabled()).toBe(true);
+
+      // Users made, changed and granted while restricted get the same treatment.
+      await m.createUser({ name: "dora", password: "dora-password-1", databases: [] });
+      await m.grantAccess("dora", "%", ["shop"]);
+      await m.updateUser("alice", "%", { password: "alice-new-password" });
+      expect((await query(cfg, "dora", "dora-password-1", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+      expect(await m.listUsers()).toEqual([...users, { name: "dora", host: "%", databases: ["shop"] }].sort((a, b) => a.name.localeCompare(b.name)));
+
+      // Loopback allowed: the user@'%' accounts work from there, carol's host lies inside.
+      await m.configure({ ...net8, allowedCidrs: ["127.0.0.0/8", "10.0.0.0/8"] }, never);
+      expect(await ok(cfg, "alice", "alice-new-password", "SELECT CURRENT_USER()")).toBe("alice@127.0.0.0/255.0.0.0");
+      expect(await ok(cfg, "carol", "carol-password-1", "SELECT DATABASE()", "shop")).toBe("shop");
+
+      // IPv6 cannot be said in an account host: refused, nothing changes.
+      await expect(m.configure({ ...net8, allowedCidrs: ["2001:db8::/32"] }, never)).rejects.toBeInstanceOf(DatastorePreconditionError);
+      await ok(cfg, "dora", "dora-password-1", "SELECT 1", "shop");
+
+      // Set while stopped: enforced by the next start.
+      await m.stop(never);
+      expect(await m.configure(net8, never)).toEqual({ restartRequired: false });
+      await m.start(never);
+      expect((await query(cfg, "dora", "dora-password-1", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+
+      // Cleared: everyone as before, with the changes made meanwhile.
+      expect(await m.configure({ ...net8, allowedCidrs: [] }, never)).toEqual({ restartRequired: false });
+      expect(await ok(cfg, "alice", "alice-new-password", "SELECT CURRENT_USER()")).toBe("alice@%");
+      expect(await ok(cfg, "dora", "dora-password-1", "SELECT DATABASE()", "shop")).toBe("shop");
+      expect(await ok(cfg, "carol", "carol-password-1", "SELECT CURRENT_USER()")).toBe("carol@127.0.0.%");
+      await ok(cfg, "root", "root-Password-9", "SELECT 1");
+      expect(adminQuery(cfg, "SELECT COUNT(*) FROM mysql.user WHERE Host LIKE '%/%'")).toBe("0");
+      await m.disableRoot();
+      await m.deleteUser("dora", "");
+    });
+
+    it("a change cut short is finished by the next configure", async () => {
+      await m.configure({ ...base, ramMb: 1024, allowedCidrs: ["10.0.0.0/8"] }, never);
+      // As after a crash between the record and the SQL: the copy is gone, alice@'%' is back.
+      adminSql(cfg, "CREATE USER alice@'%' IDENTIFIED BY 'alice-new-password'; DROP USER alice@'10.0.0.0/255.0.0.0';");
+      await ok(cfg, "alice", "alice-new-password", "SELECT 1");
+      await m.configure({ ...base, ramMb: 1024, allowedCidrs: ["10.0.0.0/8"] }, never);
+      expect((await query(cfg, "alice", "alice-new-password", "SELECT 1")).err).toMatch(LOGIN_REFUSED);
+      await m.configure({ ...base, ramMb: 1024 }, never);
+      await ok(cfg, "alice", "alice-new-password", "SELECT 1");
+    });
+
+    it("switches the slow log, reads it, and follows it with a cursor", async () => {
+      const settings = { ...base, ramMb: 1024, parameters: { long_query_time: "0.2" } };
+      await m.configure(settings, never);
+      expect((await m.logs.listLogs()).map((l) => [l.name, l.type, l.enabled])).toEqual([
+        ["error", "SYS", true],
+        ["general", "USER", false],
+        ["slow", "USER", false],
+      ]);
+      expect(await m.logs.setLogEnabled("slow", true, never)).toMatchObject({ name: "slow", enabled: true });
+      expect(globalVariable(cfg, "slow_query_log")).toBe("1");
+      await ok(cfg, "alice", "alice-new-password", "SELECT SLEEP(0.3), 'first slow one'");
+      const first = await m.logs.readLog("slow", { maxBytes: 64 * 1024 });
+      expect(first.text).toContain("first slow one");
+      expect((await m.logs.readLog("slow", { cursor: first.cursor, maxBytes: 64 * 1024 })).text).toBe("");
+      await ok(cfg, "alice", "alice-new-password", "SELECT SLEEP(0.3), 'second slow one'");
+      const next = await m.logs.readLog("slow", { cursor: first.cursor, maxBytes: 64 * 1024 });
+      expect(next.text).toContain("second slow one");
+      expect(next.text).not.toContain("first slow one");
+      expect((await m.logs.readLog("slow", { lines: 3, maxBytes: 64 * 1024 })).text.trimEnd().split("\n")).toHaveLength(3);
+
+      // The switch outlives a configure that says nothing about it, and a restart.
+      await m.configure(settings, never);
+      await m.restart(never);
+      expect(globalVariable(cfg, "slow_query_log")).toBe("1");
+      // A configuration group that sets it has the last word, until the next SetLogEnabled.
+      await m.configure({ ...settings, parameters: { ...settings.parameters, slow_query_log: "OFF" } }, never);
+      expect((await m.logs.listLogs()).find((l) => l.name === "slow")?.enabled).toBe(false);
+      expect(globalVariable(cfg, "slow_query_log")).toBe("0");
+      await m.configure({ ...settings, parameters: { slow_query_log: "ON" } }, never);
+      expect((await m.logs.listLogs()).find((l) => l.name === "slow")?.enabled).toBe(true);
+
+      await expect(m.logs.setLogEnabled("error", false, never)).rejects.toBeInstanceOf(DatastorePreconditionError);
+      await expect(m.logs.readLog("audit", { maxBytes: 100 })).rejects.toBeInstanceOf(DatastoreNotFoundError);
+    });
+
+    it("rotates a log past its cap while the server keeps writing, and deletes the oldest", async () => {
+      await m.logs.setLogEnabled("general", true, never);
+      const generalLog = join(cfg.logDir, "general.log");
+      const fill = async (tag: string): Promise<void> => {
+        await ok(cfg, "alice", "alice-new-password", `SELECT '${tag}', '${"x".repeat(limits.maxFileBytes)}'`);
+      };
+      await fill("gen-a");
+      const before = await m.logs.readLog("general", { maxBytes: 1024 * 1024 });
+      await m.logs.rotate();
+      expect(existsSync(`${generalLog}.1`)).toBe(true);
+      await ok(cfg, "alice", "alice-new-password", "SELECT 'after the first rotation'");
+      expect(await readFile(generalLog, "utf8")).toContain("after the first rotation"); // reopened, not writing to .1
+      const followed = await m.logs.readLog("general", { cursor: before.cursor, maxBytes: 1024 * 1024 });
+      expect(followed.text).toContain("after the first rotation");
+      expect(followed.text).not.toContain("gen-a");
+
+      for (const tag of ["gen-b", "gen-c", "gen-d"]) {
+        await fill(tag);
+        await m.logs.rotate();
+      }
+      const names = (await readdir(cfg.logDir)).filter((n) => n.startsWith("general.log")).sort();
+      expect(names).toEqual(["general.log", "general.log.1", "general.log.2"]);
+      expect(await readFile(`${generalLog}.1`, "utf8")).toContain("gen-d");
+      const listed = (await m.logs.listLogs()).find((l) => l.name === "general");
+      expect(listed?.sizeBytes).toBeGreaterThan(2 * limits.maxFileBytes);
+      await ok(cfg, "alice", "alice-new-password", "SELECT 'still logging'");
+      expect((await m.logs.readLog("general", { lines: 5, maxBytes: 64 * 1024 })).text).toContain("still logging");
+      await m.logs.rotate(); // nothing due: a no-op
+      expect((await readdir(cfg.logDir)).filter((n) => n.startsWith("general.log")).sort()).toEqual(names);
+      await m.stop(never);
+    });
   });
 });
 

@@ -55,7 +55,9 @@ export const mariadbFlavor: MysqlFlavor = {
     `ALTER USER \`root\`@\`localhost\` IDENTIFIED VIA unix_socket OR mysql_native_password USING '${nativePasswordHash(password)}';`,
   quietSession: "SET SESSION sql_log_off = ON, SESSION slow_query_log = OFF, SESSION lock_wait_timeout = 30;",
   hiddenAccounts: ["mariadb.sys", "mysql", "PUBLIC"],
-  accountsQuery: "SELECT User, Host FROM mysql.user WHERE is_role = 'N'",
+  // The lock lives in mysql.global_priv's JSON only; the mysql.user view does not show it.
+  accountsQuery:
+    "SELECT u.User, u.Host, IF(JSON_EXTRACT(g.Priv, '$.account_locked') = 'true', 'Y', 'N') AS Locked FROM mysql.user u JOIN mysql.global_priv g ON g.User = u.User AND g.Host = u.Host WHERE u.is_role = 'N'",
   charsetCheckQuery: (characterSet, collation) => {
     // 10.10+ collations such as uca1400_ai_ci apply to several character sets: the applicability
     // table knows both the short and the full (utf8mb4_uca1400_ai_ci) name. utf8 is an alias the

@@ -2,7 +2,8 @@
 // MariaDB flavor. Instances are copied from a per-host template made once with mariadb-install-db;
 // mariadbd runs detached as the layout's unprivileged account with a my.cnf derived from the
 // flavor; the agent administers it as root@localhost over the unix socket (unix_socket auth when the
-// agent is root, else the instance's admin password from a 0600 option file in runDir).
+// agent is root, else the instance's admin password from a 0600 option file in runDir). Allowed
+// CIDRs are enforced by the accounts' hosts (see ../mysql/access.ts; IPv4 only).
 //
 // binDir: the directory of mariadbd or of the client, or the installation prefix; each program is
 // looked up in binDir, ../sbin, ../bin, sbin/, bin/ and ../scripts (Debian: /usr/sbin or /usr/bin or /usr).
@@ -12,7 +13,7 @@ import type { DatastoreManager, InstanceLayout } from "../manager.js";
 import { createMysqlFamilyManager, type MysqlManagerOptions } from "../mysql/index.js";
 import { mariadbFlavor } from "./flavor.js";
 
-/** Options of the MariaDB manager: a logger, timeouts, the admin login (see MysqlManagerOptions). */
+/** Options of the MariaDB manager: a logger, timeouts, the admin login, log caps (see MysqlManagerOptions). */
 export type MariadbManagerOptions = MysqlManagerOptions;
 
 /** Builds the manager of one MariaDB instance; registered as "mariadb" in ../registry.ts. */

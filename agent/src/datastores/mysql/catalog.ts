@@ -13,6 +13,11 @@ export interface AccountRef {
   host: string;
 }
 
+/** An account of the catalog, with whether it is locked (ACCOUNT LOCK). */
+export interface CatalogAccount extends AccountRef {
+  locked: boolean;
+}
+
 /** A database-level grant: `pattern` as mysql.db stores it, `database` what it stands for. */
 export interface GrantRef extends AccountRef {
   pattern: string;
@@ -23,7 +28,7 @@ export interface GrantRef extends AccountRef {
 export interface Catalog {
   /** Every database, system ones included. */
   databases: DatabaseInfo[];
-  accounts: AccountRef[];
+  accounts: CatalogAccount[];
   grants: GrantRef[];
 }
 
@@ -33,7 +38,7 @@ export async function readCatalog(ctx: InstanceContext, signal: AbortSignal): Pr
   const catalog: Catalog = { databases: [], accounts: [], grants: [] };
   for (const [tag = "", a = "", b = "", c = ""] of rows) {
     if (tag === "d") catalog.databases.push({ name: a, characterSet: b, collation: c });
-    else if (tag === "a") catalog.accounts.push({ user: a, host: b });
+    else if (tag === "a") catalog.accounts.push({ user: a, host: b, locked: c === "Y" });
     else if (tag === "g") catalog.grants.push({ user: a, host: b, pattern: c, database: unescapeGrantDatabase(c) });
   }
   return catalog;
@@ -50,7 +55,7 @@ export function sameAccount(a: AccountRef, user: string, host: string): boolean 
 }
 
 /** The stored account matching user and host, if any. */
-export function findAccount(catalog: Catalog, user: string, host: string): AccountRef | undefined {
+export function findAccount(catalog: Catalog, user: string, host: string): CatalogAccount | undefined {
   return catalog.accounts.find((a) => sameAccount(a, user, host));
 }
 

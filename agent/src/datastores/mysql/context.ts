@@ -7,6 +7,7 @@ import { DatastorePreconditionError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 import { locateBinaries, type Binaries } from "./binaries.js";
 import type { MysqlFlavor } from "./flavor.js";
+import type { LogLimits } from "./log-rotation.js";
 import { resolvePaths, type MysqlPaths } from "./paths.js";
 
 /**
@@ -27,6 +28,8 @@ export interface InstanceContext {
   /** The installation's programs, found from layout.binDir on first use (see binaries.ts). */
   binaries(): Promise<Binaries>;
   logger: Logger;
+  /** Caps of the server's logs (log-rotation.ts). */
+  logLimits: LogLimits;
 }
 
 /** Builds the context; never throws, so a manager can always be created and probed. */
@@ -35,6 +38,7 @@ export function createInstanceContext(
   flavor: MysqlFlavor,
   logger: Logger,
   adminAuth: AdminAuth | undefined,
+  logLimits: LogLimits,
 ): InstanceContext {
   return {
     layout,
@@ -44,6 +48,7 @@ export function createInstanceContext(
     adminAuth: adminAuth ?? (agentUid() === 0 ? "socket" : "password"),
     binaries: () => locateBinaries(layout.binDir, flavor.tools),
     logger: logger.child({ component: flavor.engine, instanceId: layout.instanceId }),
+    logLimits,
   };
 }
 

@@ -39,7 +39,7 @@ export interface MysqlFlavor {
   readonly quietSession: string;
   /** Accounts (any host) listUsers leaves out besides root; the name rules already reserve them. */
   readonly hiddenAccounts: readonly string[];
-  /** SQL with columns User, Host: every account, roles left out. */
+  /** SQL with columns User, Host, Locked ('Y' for an account under ACCOUNT LOCK, else 'N'): every account, roles left out. */
   readonly accountsQuery: string;
   /** SQL returning one row of three 0/1 flags: character set known, collation known, the two belong together. */
   charsetCheckQuery(characterSet: string | undefined, collation: string | undefined): string;

@@ -6,13 +6,19 @@
 // manager.ts   the DatastoreManager operations          flavor.ts     what an engine supplies
 // server.ts    process start/stop, readiness            pid-file.ts   pid file truth, stale cleanup
 // template.ts  template build and copy                   config-file.ts  my.cnf, admin credentials
-// settings.ts  settings derived from flavor and layout   admin.ts / catalog.ts / queries.ts / sql.ts  databases, users, root
+// settings.ts  settings derived from flavor and layout, parameters over them
+// configure.ts Configure: my.cnf, live SET GLOBAL, restart pending   variables.ts  SYSTEM_VARIABLES, value compare
+// access.ts    allowed CIDRs as account hosts (design)  access-sync.ts  applying it, account copies
+// agent-state.ts  the agent's durable record (networks, copies, locks, log switches)
+// admin.ts / admin-users.ts / admin-support.ts / catalog.ts / queries.ts / sql.ts  databases, users, root
+// guest-logs.ts / log-kinds.ts / log-rotation.ts  error, general and slow logs: switch, read, rotate
 // client.ts    SQL through the CLI client               status.ts     health probe
 // binaries.ts  programs located from binDir             exec.ts / host-fs.ts / paths.ts / context.ts / account.ts  plumbing
 
 export { createMysqlFamilyManager, type MysqlManagerOptions } from "./manager.js";
 export type { MysqlFlavor, InitializeJob } from "./flavor.js";
 export type { AdminAuth } from "./context.js";
+export type { LogLimits } from "./log-rotation.js";
 export type { Settings } from "./settings.js";
 export { deriveMemorySettings, renderOptionFile, MIN_RAM_MB } from "./settings.js";
 export { candidateDirs, type Binaries, type ToolNames } from "./binaries.js";

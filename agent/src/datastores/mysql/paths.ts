@@ -18,6 +18,11 @@ export interface MysqlPaths {
    * Owned by the agent, read-only to the server's account.
    */
   optionFile: string;
+  /**
+   * The agent's own record of what it applied and must keep applying (allowed CIDRs and the
+   * accounts they produced, log switches): beside my.cnf on the volume, owned by the agent, 0600.
+   */
+  agentStateFile: string;
   /** Client option file with the admin password, when the agent authenticates by password. */
   adminOptionFile: string;
   /** SQL the server runs once at start (setting the admin password on a fresh copy); removed after. */
@@ -42,6 +47,7 @@ export function resolvePaths(layout: InstanceLayout): MysqlPaths {
     socketPath: join(layout.runDir, "mysqld.sock"),
     pidFile: join(layout.runDir, "mysqld.pid"),
     optionFile: join(dirname(layout.dataDir), "my.cnf"),
+    agentStateFile: join(dirname(layout.dataDir), "hoard-agent-state.json"),
     adminOptionFile: join(layout.runDir, "hoard-admin.cnf"),
     initFile: join(layout.runDir, "hoard-init.sql"),
     secureFileDir: join(layout.runDir, "files"),

@@ -1,7 +1,7 @@
 // SQL text the agent sends to every MySQL-family engine, in one place. Names are quoted with
 // sql.ts; `identified` is the flavor's password clause (a hash). Nothing here is ever logged.
 import type { DatabaseSpec } from "../manager.js";
-import { account, charsetName, grantDatabase, ident } from "./sql.js";
+import { account, charsetName, grantDatabase, ident, text } from "./sql.js";
 
 /** Databases of the server itself, never listed nor touched. */
 export const SYSTEM_DATABASES: readonly string[] = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -11,13 +11,13 @@ export const SELECT_ONE = "SELECT 1;";
 
 /**
  * Everything the admin operations check before they change anything, in one round trip: tagged
- * rows d (database, character set, collation), a (account), g (database-level grant: the raw
- * mysql.db pattern). COALESCE keeps NULLs out of the client's text output.
+ * rows d (database, character set, collation), a (account, Y when locked), g (database-level
+ * grant: the raw mysql.db pattern). COALESCE keeps NULLs out of the client's text output.
  */
 export function catalogQuery(accountsQuery: string): string {
   return [
     "SELECT 'd', SCHEMA_NAME, COALESCE(DEFAULT_CHARACTER_SET_NAME, ''), COALESCE(DEFAULT_COLLATION_NAME, '') FROM information_schema.SCHEMATA;",
-    `SELECT 'a', acc.User, acc.Host, '' FROM (${accountsQuery}) AS acc;`,
+    `SELECT 'a', acc.User, acc.Host, acc.Locked FROM (${accountsQuery}) AS acc;`,
     "SELECT 'g', User, Host, Db FROM mysql.db;",
   ].join("\n");
 }
@@ -55,6 +55,11 @@ export function dropUser(user: string, host: string, ifExists = false): string {
   return `DROP USER ${ifExists ? "IF EXISTS " : ""}${account(user, host)};`;
 }
 
+/** Locks or unlocks an account (allowed networks, access.ts); IF EXISTS: a repeated sync must not fail on one gone since. */
+export function setAccountLock(user: string, host: string, locked: boolean): string {
+  return `ALTER USER IF EXISTS ${account(user, host)} ACCOUNT ${locked ? "LOCK" : "UNLOCK"};`;
+}
+
 /** RENAME USER moves the account and its grants to the new name and host. */
 export function renameUser(user: string, host: string, newUser: string, newHost: string): string {
   return `RENAME USER ${account(user, host)} TO ${account(newUser, newHost)};`;
@@ -90,16 +95,20 @@ export const ROOT_PRIVILEGES: readonly string[] = [
 ];
 
 /**
- * Root: the master account clients may use from anywhere, created or reset. Its grants are reset
- * too, so a root from an older enable (ALL PRIVILEGES) ends up with exactly ROOT_PRIVILEGES.
+ * Root: the master account clients may use, created or reset at `host` ('%', or one allowed
+ * network's host while allowed CIDRs are set: access.ts). Its grants are reset too, so a root from
+ * an older enable (ALL PRIVILEGES) ends up with exactly ROOT_PRIVILEGES.
  */
-export function enableRoot(identified: string): string {
+export function enableRoot(identified: string, host = "%"): string {
+  const root = account("root", host);
   return [
-    ensureUser("root", "%", identified),
-    "REVOKE ALL PRIVILEGES, GRANT OPTION FROM `root`@`%`;",
-    `GRANT ${ROOT_PRIVILEGES.join(", ")} ON *.* TO \`root\`@\`%\` WITH GRANT OPTION;`,
+    ensureUser("root", host, identified),
+    `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${root};`,
+    `GRANT ${ROOT_PRIVILEGES.join(", ")} ON *.* TO ${root} WITH GRANT OPTION;`,
   ].join("\n");
 }
 
-/** Removes root@%; root@localhost stays, for the agent. */
-export const DISABLE_ROOT = "DROP USER IF EXISTS `root`@`%`;";
+/** Copies of one account, for access.ts: its SHOW CREATE USER and SHOW GRANTS, after a tag row naming it. */
+export function showAccount(user: string, host: string): string {
+  return `SELECT 'account', ${text(user)}, ${text(host)};\nSHOW CREATE USER ${account(user, host)};\nSHOW GRANTS FOR ${account(user, host)};`;
+}

@@ -6,20 +6,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { assertReachable, ensureOwnedDir, exists, fileSize } from "../common/host-fs.js";
-import { readTail, rotateIfLarger, trimStartupLog } from "../common/log-files.js";
+import { readTail, trimStartupLog } from "../common/log-files.js";
 import { isServerOf } from "../common/server-process.js";
 import { DatastoreEngineError } from "../errors.js";
 import { runSql, SqlError } from "./client.js";
 import type { InstanceContext } from "./context.js";
 import { TOOL_ENV } from "./exec.js";
+import { rotateLogs } from "./log-rotation.js";
 import { clearStaleFiles, findServerProcesses, inspectServer } from "./pid-file.js";
 import { SELECT_ONE } from "./queries.js";
 import { assertInitialised } from "./template.js";
 
 const READY_POLL_MS = 10;
 const KILL_WAIT_MS = 10_000;
-/** The error, slow and general logs are renamed to <name>.1 at a start once they pass this. */
-export const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 /** Gives the server's account its directories (runDir may sit on a tmpfs a reboot empties). */
 export async function ensureServerDirs(ctx: InstanceContext): Promise<void> {
@@ -59,7 +58,8 @@ export async function startServer(ctx: InstanceContext, timeoutSeconds: number, 
   }
   if (state.kind === "stale") ctx.logger.warn({ pid: state.pid }, "server left a stale pid file; clearing it");
   await clearStaleFiles(paths);
-  await rotateLogs(ctx);
+  await rotateLogs(ctx, undefined); // no server has the files open: a rename is all it takes
+  await trimStartupLog(paths.startupLog);
   const errorLogStart = await fileSize(paths.errorLog);
 
   const args = [`--defaults-file=${paths.optionFile}`, ...(options.initFile ? [`--init-file=${paths.initFile}`] : [])];
@@ -175,19 +175,6 @@ async function waitForExit(ctx: InstanceContext, pid: number, ms: number, signal
     await sleep(READY_POLL_MS * 2, undefined, { signal });
   }
   return true;
-}
-
-/**
- * Log rotation, at each start: the error, slow and general logs move to <name>.1 once past
- * MAX_LOG_BYTES (one old generation kept), and the startup log is emptied past 1 MiB. A running
- * server keeps writing to its open files; rotating those needs a rename and FLUSH LOGS.
- */
-async function rotateLogs(ctx: InstanceContext): Promise<void> {
-  const { paths } = ctx;
-  for (const path of [paths.errorLog, paths.slowLog, paths.generalLog]) {
-    if (await rotateIfLarger(path, MAX_LOG_BYTES)) ctx.logger.info({ path }, "log rotated");
-  }
-  await trimStartupLog(paths.startupLog);
 }
 
 /**

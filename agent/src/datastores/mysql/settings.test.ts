@@ -4,7 +4,7 @@ import type { InstanceLayout } from "../manager.js";
 import { parseClientError, parseRows, renderAdminOptionFile } from "./client.js";
 import { nativePasswordHash } from "./native-password.js";
 import { resolvePaths } from "./paths.js";
-import { deriveLogSettings, deriveMemorySettings, deriveServerSettings, renderOptionFile } from "./settings.js";
+import { applyParameters, deriveLogSettings, deriveMemorySettings, deriveServerSettings, parseOptionFile, renderOptionFile } from "./settings.js";
 import { account, grantDatabase, ident, text, unescapeGrantDatabase } from "./sql.js";
 
 describe("deriveMemorySettings", () => {
@@ -59,10 +59,26 @@ describe("my.cnf", () => {
     expect(text).toContain("skip-name-resolve = ON\n");
     expect(text).toContain("local-infile = OFF\nsymbolic-links = OFF\n");
     expect(text).toContain("secure-file-priv = /run/hoard/i-1/files\n");
-    expect(text).toContain("log-error = /srv/hoard/i-1/log/error.log\nslow_query_log = OFF\n");
+    expect(text).toContain("log-error = /srv/hoard/i-1/log/error.log\nlog_output = FILE\nslow_query_log = OFF\n");
     expect(paths.optionFile).toBe("/srv/hoard/i-1/volume/my.cnf");
     expect(renderOptionFile([["x", 'a #b"c']])).toContain('x = "a #b\\"c"\n');
     expect(() => renderOptionFile([["x", "a\nb"]])).toThrow(DatastoreSpecError);
+  });
+
+  it("lets parameters win over derived settings, refuses the agent's own, and reads the file back", () => {
+    const merged = applyParameters([...deriveMemorySettings(512, 1), ...deriveLogSettings(paths)], {
+      "max-connections": "77",
+      sql_mode: "STRICT_TRANS_TABLES,NO_ZERO_DATE",
+      wait_timeout: "600",
+    });
+    expect(merged.find(([n]) => n === "max_connections")).toEqual(["max_connections", "77"]);
+    expect(merged.slice(-2)).toEqual([["sql_mode", "STRICT_TRANS_TABLES,NO_ZERO_DATE"], ["wait_timeout", "600"]]);
+    expect(parseOptionFile(renderOptionFile([...merged, ["x", 'a #b"c']]))).toEqual(
+      [...merged, ["x", 'a #b"c']].map(([n, v]) => [n, typeof v === "boolean" ? (v ? "ON" : "OFF") : String(v)]),
+    );
+    expect(() => applyParameters([], { datadir: "/elsewhere" })).toThrow(/managed by Hoard/);
+    expect(() => applyParameters([], { "log-output": "TABLE" })).toThrow(/managed by Hoard/);
+    expect(() => applyParameters([], { "x; DROP": "1" })).toThrow(DatastoreSpecError);
   });
 
   it("keeps the admin password quoted in the client option file", () => {

@@ -69,26 +69,96 @@ export function deriveServerSettings(layout: InstanceLayout, paths: MysqlPaths, 
   ];
 }
 
+/** Which optional logs the server writes (the error log always is). */
+export interface LogSwitches {
+  general: boolean;
+  slow: boolean;
+}
+
+/** How long a statement must run to reach the slow query log when parameters say nothing, in seconds. */
+export const DEFAULT_LONG_QUERY_TIME = 1;
+
 /**
- * Logs: the error log in logDir (rotated by the manager at each start, see logs.ts); the slow
- * query log and the general log configured there too but off, so an operator turns either on
- * with SET GLOBAL and knows where it writes.
+ * Logs: the error log in logDir (rotated by log-rotation.ts); the slow query and general logs
+ * written there too, as files (log_output=FILE: ReadLog reads files, never tables), each on or
+ * off as `logs` says (the agent's record of SetLogEnabled and the configuration group).
  */
-export function deriveLogSettings(paths: MysqlPaths): Settings {
+export function deriveLogSettings(paths: MysqlPaths, logs: LogSwitches = { general: false, slow: false }): Settings {
   return [
     ["log-error", paths.errorLog],
-    ["slow_query_log", false],
+    ["log_output", "FILE"],
+    ["slow_query_log", logs.slow],
     ["slow_query_log_file", paths.slowLog],
-    ["long_query_time", 2],
-    ["general_log", false],
+    ["long_query_time", DEFAULT_LONG_QUERY_TIME],
+    ["general_log", logs.general],
     ["general_log_file", paths.generalLog],
   ];
+}
+
+/**
+ * Option names the layout and the agent own: parameters may not set them (a configuration group
+ * cannot move the data directory, open the socket elsewhere or send the logs to a table).
+ * Compared after normalName.
+ */
+export const AGENT_OWNED_NAMES: ReadonlySet<string> = new Set([
+  "basedir", "datadir", "socket", "pid_file", "bind_address", "port", "skip_name_resolve", "local_infile",
+  "symbolic_links", "secure_file_priv", "log_error", "log_output", "slow_query_log_file", "general_log_file",
+  "user", "init_file", "plugin_dir", "plugin_load", "plugin_load_add", "tmpdir", "character_sets_dir",
+]);
+
+/** Option and variable names as the server compares them: case-insensitive, '-' and '_' alike. */
+export function normalName(name: string): string {
+  return name.toLowerCase().replaceAll("-", "_");
+}
+
+/**
+ * The derived settings with `parameters` applied: a parameter replaces the derived setting of the
+ * same name where it stands, others follow at the end. Refuses names the agent owns and names
+ * that are not plain option names (they end up in SQL as well as in the file).
+ */
+export function applyParameters(derived: Settings, parameters: Readonly<Record<string, string>>): Settings {
+  const overrides = new Map<string, string>();
+  for (const [name, value] of Object.entries(parameters)) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new DatastoreSpecError(`parameter ${JSON.stringify(name)} is not an option name`);
+    if (AGENT_OWNED_NAMES.has(normalName(name))) throw new DatastoreSpecError(`parameter ${name} is managed by Hoard and cannot be set`);
+    if (/[\0\n\r]/.test(value)) throw new DatastoreSpecError(`parameter ${name} holds a line break or NUL`);
+    overrides.set(normalName(name), value);
+  }
+  const merged = derived.map(([name, value]): readonly [string, string | number | boolean] => {
+    const override = overrides.get(normalName(name));
+    if (override === undefined) return [name, value];
+    overrides.delete(normalName(name));
+    return [name, override];
+  });
+  return [...merged, ...overrides];
+}
+
+/**
+ * Reads back an option file renderOptionFile wrote: the [mysqld] group's settings as strings, in
+ * order (booleans as ON/OFF). Lines it did not write (comments, other groups) are skipped.
+ */
+export function parseOptionFile(text: string): Array<[string, string]> {
+  const settings: Array<[string, string]> = [];
+  let inGroup = false;
+  for (const line of text.split("\n")) {
+    const group = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (group) {
+      inGroup = group[1] === "mysqld";
+      continue;
+    }
+    const match = inGroup ? /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line) : null;
+    if (!match) continue;
+    const raw = (match[2] ?? "").trim();
+    const value = /^".*"$/.test(raw) ? raw.slice(1, -1).replace(/\\(["\\])/g, "$1") : raw;
+    settings.push([match[1] ?? "", value]);
+  }
+  return settings;
 }
 
 /** Renders settings as an option file with one [mysqld] group (read by mysqld and mariadbd alike). */
 export function renderOptionFile(settings: Settings): string {
   const lines = settings.map(([name, value]) => renderSetting(name, value));
-  return `# Written by the Hoard agent on every prepare; edits here are lost.\n[mysqld]\n${lines.join("\n")}\n`;
+  return `# Written by the Hoard agent at every prepare and configure; edits here are lost.\n[mysqld]\n${lines.join("\n")}\n`;
 }
 
 function renderSetting(name: string, value: string | number | boolean): string {
