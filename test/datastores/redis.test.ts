@@ -1,8 +1,8 @@
 // The Redis manager against the real redis-server 7: instances on their own loopback addresses
 // under a temp dir, checked the way a Redis client would see them, over TCP with ACL users.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -14,13 +14,24 @@ import {
   DatastorePreconditionError,
   DatastoreSpecError,
 } from "../../agent/src/datastores/errors.js";
-import type { DatastoreManager, InstanceLayout, PrepareSpec } from "../../agent/src/datastores/manager.js";
-import { connectResp, createRedisManager, type RespConnection, type RespValue } from "../../agent/src/datastores/redis/index.js";
+import { nftTableName } from "../../agent/src/datastores/common/firewall.js";
+import type { DatastoreManager, InstanceLayout, PrepareSpec, ServerSettings } from "../../agent/src/datastores/manager.js";
+import { connectResp, createRedisManager, type RedisManagerOptions, type RespConnection, type RespValue } from "../../agent/src/datastores/redis/index.js";
 
 const BIN_DIR = process.env.HOARD_REDIS_BIN_DIR ?? "/usr/bin";
 const never = new AbortController().signal;
+const SBIN_ENV = { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH ?? "/usr/bin:/bin"}` };
 
+/** Runs nft with `args`; its stdout. */
+function nft(...args: string[]): string {
+  return execFileSync("nft", args, { env: SBIN_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
 
+/** Client filtering needs root and a working nft (a container may lack CAP_NET_ADMIN). */
+function nftUsable(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync("nft", ["list", "tables"], { env: SBIN_ENV, stdio: "ignore" }).status === 0;
+}
 
 /** A TCP client, authenticated as `user` when given. */
 async function client(layout: { host: string; port: number }, user?: string, password?: string): Promise<RespConnection> {
@@ -108,14 +119,14 @@ describe.skipIf(!existsSync(join(BIN_DIR, "redis-server")))("redis manager", { t
     };
   }
 
-  function manage(layout: InstanceLayout): DatastoreManager {
-    const manager = createRedisManager(layout, { logger, startTimeoutSeconds: 30, stopTimeoutSeconds: 30 });
+  function manage(layout: InstanceLayout, extra: RedisManagerOptions = {}): DatastoreManager {
+    const manager = createRedisManager(layout, { logger, startTimeoutSeconds: 30, stopTimeoutSeconds: 30, ...extra });
     managers.push(manager);
     return manager;
   }
 
   const app = { name: "app", password: "app 'pa$$' \\ word", databases: [] };
-  const spec: PrepareSpec = { ramMb: 512, vcpus: 2, databases: [], users: [app], adminPassword: "admin-Secret-1-xyz" };
+  const spec: PrepareSpec = { ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [], databases: [], users: [app], adminPassword: "admin-Secret-1-xyz" };
   const passwords = new Set<string>([app.password, spec.adminPassword]);
   const remember = (password: string): string => {
     passwords.add(password);
@@ -392,6 +403,206 @@ describe.skipIf(!existsSync(join(BIN_DIR, "redis-server")))("redis manager", { t
     timings.prepareMedian = Math.round(median(prepares));
     timings.bareMedian = Math.round(median(bare));
     timings.bareAofMedian = Math.round(median(bareAof));
+  });
+
+  describe("configuration", () => {
+    let cfg: InstanceLayout;
+    let m: DatastoreManager;
+    const settings = (changes: Partial<ServerSettings> = {}): ServerSettings => ({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [], ...changes });
+    /** CONFIG GET as the agent's user over TCP, as the server reports it. */
+    const live = async (target: InstanceLayout, ...names: string[]): Promise<Record<string, string>> => {
+      const [reply] = await as(target, "hoard-admin", spec.adminPassword, ["CONFIG", "GET", ...names]);
+      const values = (reply as string[]) ?? [];
+      return Object.fromEntries(names.map((name) => [name, values[values.indexOf(name) + 1] ?? "?"]));
+    };
+
+    beforeAll(async () => {
+      cfg = await makeLayout("cfg");
+      m = manage(cfg);
+      await m.prepare({ ...spec, parameters: { hz: "15" } }, never);
+    });
+
+    it("prepare applies the spec's parameters", async () => {
+      expect(await live(cfg, "hz", "maxmemory-policy")).toEqual({ hz: "15", "maxmemory-policy": "noeviction" });
+    });
+
+    it("applies dynamic parameters live, on the same server, without a restart", async () => {
+      const pid = await serverPid(cfg);
+      const result = await m.configure(settings({ parameters: { hz: "20", "maxmemory-policy": "allkeys-lru" } }), never);
+      expect(result).toEqual({ restartRequired: false });
+      expect(await live(cfg, "hz", "maxmemory-policy")).toEqual({ hz: "20", "maxmemory-policy": "allkeys-lru" });
+      expect(await serverPid(cfg)).toBe(pid);
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+      expect(await m.effectiveParameters(["hz", "maxmemory-policy", "no-such-parameter", "*"])).toEqual({ hz: "20", "maxmemory-policy": "allkeys-lru" });
+      await m.restart(never); // and redis.conf holds them
+      expect(await live(cfg, "hz", "maxmemory-policy")).toEqual({ hz: "20", "maxmemory-policy": "allkeys-lru" });
+    });
+
+    it("returns a removed parameter to its default: Redis's own, or Hoard's derived one", async () => {
+      const pid = await serverPid(cfg);
+      expect(await m.configure(settings(), never)).toEqual({ restartRequired: false });
+      expect(await live(cfg, "hz", "maxmemory-policy")).toEqual({ hz: "10", "maxmemory-policy": "noeviction" });
+      expect(await serverPid(cfg)).toBe(pid);
+    });
+
+    it("keeps a restart-only parameter for the next start and says so until then", async () => {
+      expect(await m.configure(settings({ parameters: { databases: "32" } }), never)).toEqual({ restartRequired: true });
+      expect(await live(cfg, "databases")).toEqual({ databases: "16" });
+      expect(await m.probe()).toEqual({ state: "HEALTHY", restartPending: true });
+      expect(await manage(cfg).probe()).toEqual({ state: "HEALTHY", restartPending: true }); // an agent restarted meanwhile asks the server
+      expect(await m.configure(settings({ parameters: { databases: "32", hz: "25" } }), never)).toEqual({ restartRequired: true });
+      await m.restart(never);
+      expect(await live(cfg, "databases", "hz")).toEqual({ databases: "32", hz: "25" });
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+      // Taking it away again is a change a restart makes too.
+      expect(await m.configure(settings(), never)).toEqual({ restartRequired: true });
+      await m.restart(never);
+      expect(await live(cfg, "databases")).toEqual({ databases: "16" });
+      expect(await m.configure(settings(), never)).toEqual({ restartRequired: false });
+    });
+
+    it("resizes: maxmemory follows ramMb live, io-threads follow vcpus at the restart", async () => {
+      expect(await m.configure(settings({ ramMb: 1024, vcpus: 4 }), never)).toEqual({ restartRequired: true });
+      expect(await live(cfg, "maxmemory", "io-threads")).toEqual({ maxmemory: String(768 * 1024 * 1024), "io-threads": "1" });
+      await m.restart(never);
+      expect(await live(cfg, "maxmemory", "io-threads")).toEqual({ maxmemory: String(768 * 1024 * 1024), "io-threads": "2" });
+      expect(await m.configure(settings({ ramMb: 512, parameters: { maxmemory: String(100 * 1024 * 1024) } }), never)).toEqual({ restartRequired: true });
+      expect(await live(cfg, "maxmemory")).toEqual({ maxmemory: String(100 * 1024 * 1024) }); // the parameter wins over the flavor
+      await m.restart(never);
+    });
+
+    it("with the server stopped, writes redis.conf for the next start only", async () => {
+      await m.stop(never);
+      expect(await m.configure(settings({ parameters: { hz: "30" } }), never)).toEqual({ restartRequired: false });
+      await expect(m.effectiveParameters(["hz"])).rejects.toBeInstanceOf(DatastorePreconditionError);
+      await m.start(never);
+      expect(await live(cfg, "hz")).toEqual({ hz: "30" });
+      expect(await m.probe()).toEqual({ state: "HEALTHY" });
+    });
+
+    it("refuses what it cannot apply, and changes nothing then", async () => {
+      const before = await readFile(join(cfg.dataDir, "redis.conf"), "utf8");
+      await expect(m.configure(settings({ parameters: { port: "1" } }), never)).rejects.toThrow(/managed by Hoard/);
+      await expect(m.configure(settings({ parameters: { "no-such-parameter": "1" } }), never)).rejects.toBeInstanceOf(DatastoreSpecError);
+      await expect(m.configure(settings({ parameters: { hz: "30", "maxmemory-policy": "no-such-policy" } }), never)).rejects.toBeInstanceOf(DatastoreSpecError);
+      await expect(m.configure(settings({ ramMb: 16 }), never)).rejects.toBeInstanceOf(DatastoreSpecError);
+      await expect(m.configure(settings({ allowedCidrs: ["10.0.0.1/8"] }), never)).rejects.toThrow(/host bits/);
+      expect(await readFile(join(cfg.dataDir, "redis.conf"), "utf8")).toBe(before);
+      expect(await live(cfg, "hz", "maxmemory-policy")).toEqual({ hz: "30", "maxmemory-policy": "noeviction" });
+      await expect(manage(await makeLayout("unprepared")).configure(settings(), never)).rejects.toBeInstanceOf(DatastorePreconditionError);
+    });
+
+    it("keeps the state file free of passwords", async () => {
+      const state = await readFile(join(cfg.dataDir, "hoard-state.json"), "utf8");
+      for (const password of passwords) expect(state.includes(password)).toBe(false);
+      expect(JSON.parse(state)).toMatchObject({ settings: { parameters: { hz: "30" } } });
+    });
+
+    it("slow log: switched on and off live, read as lines, followed with a cursor, kept across restarts", async () => {
+      await m.configure(settings({ parameters: { "slowlog-log-slower-than": "0" } }), never);
+      const names = (await m.logs.listLogs()).map((log) => [log.name, log.type, log.enabled]);
+      expect(names).toEqual([["error", "SYS", true], ["slow", "USER", true]]);
+
+      expect(await m.logs.setLogEnabled("slow", false, never)).toMatchObject({ name: "slow", enabled: false });
+      expect(await live(cfg, "slowlog-log-slower-than")).toEqual({ "slowlog-log-slower-than": "-1" });
+      expect(await m.logs.setLogEnabled("slow", true, never)).toMatchObject({ name: "slow", enabled: true });
+      expect(await live(cfg, "slowlog-log-slower-than")).toEqual({ "slowlog-log-slower-than": "0" }); // the parameter's threshold
+
+      await as(cfg, app.name, app.password, ["SET", "first-slow-key", "a b"]);
+      const first = await m.logs.readLog("slow", { lines: 50, maxBytes: 65536 });
+      expect(first.text).toMatch(/^\S+Z \d+ \d+ µs \S+ SET first-slow-key "a b"$/m);
+      await as(cfg, app.name, app.password, ["SET", "second-slow-key", "1"]);
+      const second = await m.logs.readLog("slow", { cursor: first.cursor, maxBytes: 65536 });
+      expect(second.text).toMatch(/SET second-slow-key 1/);
+      expect(second.text).not.toMatch(/first-slow-key/);
+      const third = await m.logs.readLog("slow", { cursor: second.cursor, maxBytes: 65536 });
+      expect(third.text).not.toMatch(/slow-key/);
+      const small = await m.logs.readLog("slow", { lines: 50, maxBytes: 200 });
+      expect(Buffer.byteLength(small.text)).toBeLessThanOrEqual(200);
+
+      // Off survives a configure and a restart.
+      await m.logs.setLogEnabled("slow", false, never);
+      await m.configure(settings({ parameters: { "slowlog-log-slower-than": "0" } }), never);
+      await m.restart(never);
+      expect(await live(cfg, "slowlog-log-slower-than")).toEqual({ "slowlog-log-slower-than": "-1" });
+      expect((await m.logs.listLogs()).find((log) => log.name === "slow")?.enabled).toBe(false);
+      await m.logs.setLogEnabled("slow", true, never);
+
+      await expect(m.logs.readLog("general", { lines: 5, maxBytes: 1024 })).rejects.toBeInstanceOf(DatastoreNotFoundError);
+      await expect(m.logs.setLogEnabled("general", true, never)).rejects.toBeInstanceOf(DatastoreNotFoundError);
+      await expect(m.logs.setLogEnabled("error", false, never)).rejects.toBeInstanceOf(DatastorePreconditionError);
+      await expect(m.logs.readLog("slow", { cursor: "garbage", maxBytes: 1024 })).rejects.toBeInstanceOf(DatastoreSpecError);
+    });
+
+    it("error log: the last lines, then only what follows the cursor, across a rotation", async () => {
+      const tail = await m.logs.readLog("error", { lines: 3, maxBytes: 65536 });
+      expect(tail.text.trimEnd().split("\n")).toHaveLength(3);
+      expect((await m.logs.listLogs()).find((log) => log.name === "error")?.sizeBytes).toBeGreaterThan(0);
+      const rotating = manage(cfg, { logCaps: { fileBytes: 1 } });
+      await rotating.logs.rotate();
+      const rotated = (await readdir(cfg.logDir)).filter((name) => /^redis\.log\.\d{4}-/.test(name));
+      expect(rotated).toHaveLength(1);
+      await as(cfg, "hoard-admin", spec.adminPassword, ["BGSAVE"]);
+      const after = await eventually(
+        () => m.logs.readLog("error", { cursor: tail.cursor, maxBytes: 65536 }),
+        (chunk) => /Background saving terminated/.test(chunk.text),
+      );
+      expect(after.text).toMatch(/Background saving started/);
+      expect(after.text).not.toContain(tail.text.trimEnd().split("\n")[0]);
+      expect(existsSync(join(cfg.logDir, "redis.log"))).toBe(true); // Redis started a new file itself
+      const again = await m.logs.readLog("error", { cursor: after.cursor, maxBytes: 65536 });
+      expect(again.text).toBe("");
+      await rotating.logs.rotate(); // a second rotation, a distinct name
+      expect((await readdir(cfg.logDir)).filter((name) => /^redis\.log\.\d{4}-/.test(name))).toHaveLength(2);
+      await as(cfg, "hoard-admin", spec.adminPassword, ["BGSAVE"]);
+      await eventually(async () => existsSync(join(cfg.logDir, "redis.log")), Boolean);
+      await manage(cfg, { logCaps: { totalBytes: 1 } }).logs.rotate(); // over the total: old files go, the live one stays
+      expect((await readdir(cfg.logDir)).filter((name) => /^redis\.log\./.test(name))).toEqual([]);
+      expect(existsSync(join(cfg.logDir, "redis.log"))).toBe(true);
+    });
+  });
+
+  describe.skipIf(!nftUsable())("client addresses (nftables)", () => {
+    const tables: string[] = [];
+    afterAll(() => {
+      for (const table of tables) spawnSync("nft", ["delete", "table", "inet", table], { env: SBIN_ENV, stdio: "ignore" });
+    });
+
+    it("allowedCidrs refuses clients from elsewhere, at prepare, configure and after a lost table", async () => {
+      const id = `fw${Date.now().toString(16)}`;
+      tables.push(nftTableName(id));
+      const fw = { ...(await makeLayout("fw")), instanceId: id };
+      const m = manage(fw);
+      await m.prepare({ ...spec, allowedCidrs: ["10.0.0.0/8", "fd00::/8"] }, never);
+      const refused = { code: "ECONNREFUSED" };
+      await expect(client(fw)).rejects.toMatchObject(refused); // loopback clients come from 127/8
+      expect(await m.probe()).toEqual({ state: "HEALTHY" }); // the agent's unix socket is not fenced
+      expect(nft("list", "table", "inet", nftTableName(id))).toMatch(/reject with tcp reset/);
+
+      expect(await m.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [] }, never)).toEqual({ restartRequired: false });
+      await firstPong(fw, app.name, app.password);
+      expect(() => nft("list", "table", "inet", nftTableName(id))).toThrow();
+
+      await m.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: ["127.0.0.0/8"] }, never);
+      await firstPong(fw, app.name, app.password);
+      await m.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: ["10.0.0.0/8"] }, never);
+      await expect(client(fw)).rejects.toMatchObject(refused);
+
+      nft("delete", "table", "inet", nftTableName(id)); // a host reboot forgets the table
+      await m.restart(never);
+      await expect(client(fw)).rejects.toMatchObject(refused);
+
+      const noNft = manage(fw, { nft: "/nonexistent/nft" });
+      await expect(noNft.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: ["10.0.0.0/8"] }, never)).rejects.toThrow(
+        /Redis cannot restrict client addresses here/,
+      );
+      await expect(noNft.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: ["10.0.0.0/8"] }, never)).rejects.toBeInstanceOf(
+        DatastorePreconditionError,
+      );
+      await m.configure({ ramMb: 512, vcpus: 2, parameters: {}, allowedCidrs: [] }, never);
+      await firstPong(fw, app.name, app.password);
+      await m.stop(never);
+    });
   });
 
   it("never lets a password reach argv, the server's logs or the agent's log", async () => {

@@ -1,5 +1,5 @@
-// The Redis 7 implementation of DatastoreManager: composes the config, ACL, process, admin and
-// probe modules into the operations the agent's RPC handlers call.
+// The Redis 7 implementation of DatastoreManager: composes the config, ACL, process, admin,
+// configure, logs and probe modules into the operations the agent's RPC handlers call.
 import { readFile, readdir, rm } from "node:fs/promises";
 import { basename } from "node:path";
 import { pino, type Logger } from "pino";
@@ -8,15 +8,20 @@ import { diskUsageBytes, exists } from "../common/host-fs.js";
 import { writeOwnedFile } from "../common/owned-file.js";
 import { createSerialQueue } from "../common/serial-queue.js";
 import { DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
-import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
+import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, ServerSettings, ServiceHealth } from "../manager.js";
 import { ADMIN_USER, renderAclFile } from "./acl.js";
 import * as admin from "./admin.js";
 import { readAdminPassword, withAdminSession, writeAdminPassword, type AdminSession } from "./admin-session.js";
 import { ensureServerDirs, startServer, stopServer } from "./app.js";
+import { applyFence, configureServer, pendingRestart, renderInstanceConfig, restoreFence } from "./configure.js";
 import { assertRunnableAccount, createInstanceContext, type InstanceContext } from "./context.js";
+import { DEFAULT_LOG_CAPS, type LogCaps } from "./error-log.js";
+import { configGet } from "./live-config.js";
+import { createRedisLogs } from "./logs.js";
 import { checkLayout } from "./paths.js";
 import { inspectServer } from "./server-process.js";
-import { CONFIG_HEADER, deriveSettings, renderConfig } from "./settings.js";
+import { CONFIG_HEADER } from "./settings.js";
+import { readState, writeState } from "./state.js";
 import { probeServer } from "./status.js";
 
 /** Tuning knobs of the manager; the defaults suit production. */
@@ -27,6 +32,10 @@ export interface RedisManagerOptions {
   startTimeoutSeconds?: number;
   /** How long SHUTDOWN (which saves the RDB) may take before the server is killed. */
   stopTimeoutSeconds?: number;
+  /** The nft command that fences clients by address (allowedCidrs); tests point it elsewhere. */
+  nft?: string;
+  /** Log size limits (10 MiB a file, 100 MiB and 10% of the log filesystem in all by default). */
+  logCaps?: Partial<LogCaps>;
 }
 
 /** What Redis offers beyond the lifecycle: users and root only. */
@@ -34,8 +43,9 @@ export const REDIS_CAPABILITIES: DatastoreCapabilities = Object.freeze({ databas
 
 /**
  * Builds the manager of one Redis instance. Cheap and side-effect free: nothing is checked or
- * touched until an operation runs. Lifecycle operations and account changes run one at a time,
- * in call order; probe, volumeUsedBytes, listUsers and rootEnabled run alongside them.
+ * touched until an operation runs. Lifecycle operations, account changes, configure and the slow
+ * log switch run one at a time, in call order; probe, volumeUsedBytes, listUsers, rootEnabled,
+ * effectiveParameters and the log reads and rotation run alongside them.
  */
 export function createRedisManager(layout: InstanceLayout, options: RedisManagerOptions = {}): DatastoreManager {
   const ctx = createInstanceContext(layout, options.logger ?? pino({ level: "silent" }));
@@ -50,6 +60,35 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
   // Administrative calls carry no signal in the interface; their commands are bounded by timeouts.
   const unbounded = new AbortController().signal;
   const withAdmin = <T>(fn: (session: AdminSession) => Promise<T>): Promise<T> => withAdminSession(ctx, unbounded, fn);
+  const nft = options.nft ?? "nft";
+  // Whether the running server differs from its redis.conf on a parameter read at start only,
+  // cached so the probe stays a PING: false after a start that spawned the server (it read the
+  // file), computed at configure and when a running server is adopted, undefined until known
+  // (the probe then asks once), "unknown" when asking failed. `generation` keeps a probe's late
+  // answer from overwriting a newer one.
+  let restartPending: boolean | "unknown" | undefined;
+  let generation = 0;
+  const knowPending = (value: typeof restartPending): void => {
+    generation += 1;
+    restartPending = value;
+  };
+  const askPending = async (signal: AbortSignal): Promise<boolean | "unknown"> => {
+    try {
+      const names = await pendingRestart(ctx, signal);
+      if (names.length > 0) ctx.logger.info({ parameters: names }, "redis runs with parameters a restart would change");
+      return names.length > 0;
+    } catch (err) {
+      ctx.logger.warn({ reason: err instanceof Error ? err.message : String(err) }, "could not tell whether redis needs a restart");
+      return "unknown";
+    }
+  };
+  /** startServer, noting whether the server read the current redis.conf (spawned) or was already running (adopted). */
+  const startTracked = async (signal: AbortSignal, password?: string): Promise<"spawned" | "adopted"> => {
+    const adopted = (await inspectServer(paths)).kind === "alive";
+    await startServer(ctx, startTimeout, signal, password);
+    knowPending(adopted ? undefined : false);
+    return adopted ? "adopted" : "spawned";
+  };
 
   const checkRunnable = (): void => {
     checkLayout(layout, paths);
@@ -59,14 +98,16 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
   const start = async (signal: AbortSignal): Promise<void> => {
     signal.throwIfAborted();
     checkRunnable();
+    await restoreFence(ctx, nft); // before the server listens: a rebooted host lost the table
     wantRunning = true;
-    await startServer(ctx, startTimeout, signal);
+    if ((await startTracked(signal)) === "adopted") knowPending(await askPending(signal));
   };
 
   const stop = async (signal: AbortSignal): Promise<void> => {
     signal.throwIfAborted();
     wantRunning = false;
     await stopServer(ctx, stopTimeout, signal);
+    knowPending(undefined);
   };
 
   const prepare = async (spec: PrepareSpec, signal: AbortSignal): Promise<void> => {
@@ -74,11 +115,17 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     checkPrepareSpec(spec);
     checkRunnable();
     const began = performance.now();
-    const config = renderConfig(deriveSettings(spec, layout, paths)); // before anything is written: throws on a bad flavor
+    const settings = serverSettingsOf(spec); // the state file must never hold the spec's passwords
+    const previousState = await readState(ctx);
+    const agentState = { ...previousState, settings };
+    const config = renderInstanceConfig(ctx, settings, agentState); // before anything is written: throws on a bad flavor or parameter
     let state = await dataDirState(ctx);
     if (state === "foreign") {
       throw new DatastorePreconditionError(`${paths.dataDir} holds files Hoard did not write; refusing to overwrite them`);
     }
+    // Before the server first listens. Without CIDRs now or before there is no table to touch,
+    // and a fresh instance need not wait for nft.
+    if (settings.allowedCidrs.length > 0 || (previousState.settings?.allowedCidrs.length ?? 0) > 0) await applyFence(ctx, settings.allowedCidrs, nft);
     if (state === "interrupted") {
       // An earlier prepare was cut short. Nobody has been given this instance yet, so it holds no
       // user data: start over rather than trust files that may never have reached the disk.
@@ -92,24 +139,26 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     let filesMs = 0;
     if (fresh) {
       // Everything the server needs is on disk before it starts, users included: no ACL round trips.
-      // Written side by side: the three fsyncs share journal commits. Any subset left by a crash reads as "interrupted".
+      // Written side by side: the fsyncs share journal commits. Any subset left by a crash reads as "interrupted".
       await Promise.all([
         writeAdminPassword(ctx, spec.adminPassword),
         writeOwnedFile(paths.aclFile, renderAclFile({ name: ADMIN_USER, password: spec.adminPassword }, spec.users), ctx.switchTo),
         writeOwnedFile(paths.configFile, config, ctx.switchTo),
+        writeState(ctx, agentState),
       ]);
       filesMs = performance.now() - began;
       wantRunning = true;
-      await startServer(ctx, startTimeout, signal);
+      await startTracked(signal);
     } else {
       // A repeated prepare: apply the configuration, then converge the accounts on the spec.
       const stored = await readAdminPassword(ctx);
       const current = stored ?? spec.adminPassword;
       const changed = await writeOwnedFile(paths.configFile, config, ctx.switchTo);
+      await writeState(ctx, agentState);
       filesMs = performance.now() - began;
       wantRunning = true;
       if (changed && (await inspectServer(paths)).kind === "alive") await stopServer(ctx, stopTimeout, signal);
-      await startServer(ctx, startTimeout, signal, current);
+      await startTracked(signal, current);
       await withAdminSession(
         ctx,
         signal,
@@ -129,6 +178,15 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     );
   };
 
+  const configure = async (settings: ServerSettings, signal: AbortSignal): Promise<{ restartRequired: boolean }> => {
+    signal.throwIfAborted();
+    checkRunnable();
+    if (!(await exists(paths.preparedMarker))) throw new DatastorePreconditionError("redis is not prepared: configure needs a prepared instance");
+    const { running, pending } = await configureServer(ctx, serverSettingsOf(settings), signal, nft);
+    knowPending(running ? pending.length > 0 : undefined);
+    return { restartRequired: running && pending.length > 0 };
+  };
+
   return {
     capabilities: REDIS_CAPABILITIES,
     isPrepared: () => exists(paths.preparedMarker),
@@ -143,9 +201,23 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     probe: async (): Promise<ServiceHealth> => {
       const health = await probeServer(ctx, wantRunning ?? false);
       if (wantRunning === undefined && (health.state === "HEALTHY" || health.state === "RUNNING")) wantRunning = true;
-      return health;
+      if (health.state !== "HEALTHY") return health;
+      if (restartPending === undefined) {
+        const asked = generation;
+        const answer = await askPending(unbounded);
+        if (asked === generation) knowPending(answer);
+      }
+      return restartPending === true ? { state: "HEALTHY", restartPending: true } : health;
     },
     volumeUsedBytes: () => diskUsageBytes(paths.dataDir),
+    configure: (settings, signal) => serial(() => configure(settings, signal)),
+    effectiveParameters: async (names) => {
+      // CONFIG GET takes glob patterns: only plain names go to the server, each asked for itself.
+      const plain = [...new Set(names)].filter((name) => /^[A-Za-z0-9_-]+$/.test(name));
+      const values = await withAdmin((session) => configGet(session, plain));
+      return Object.fromEntries(plain.flatMap((name) => (values.has(name.toLowerCase()) ? [[name, values.get(name.toLowerCase()) ?? ""]] : [])));
+    },
+    logs: createRedisLogs(ctx, serial, { ...DEFAULT_LOG_CAPS, ...options.logCaps }),
 
     listDatabases: async () => admin.noDatabases(),
     createDatabase: async () => admin.noDatabases(),
@@ -178,9 +250,14 @@ export function checkPrepareSpec(spec: PrepareSpec): void {
   }
 }
 
-/** The files an interrupted prepare may leave before its redis.conf: the agent's secret, the ACL file, temp files. */
+/** Only the server settings of a prepare spec (its passwords stay out of the state file). */
+function serverSettingsOf(spec: ServerSettings): ServerSettings {
+  return { ramMb: spec.ramMb, vcpus: spec.vcpus, parameters: { ...spec.parameters }, allowedCidrs: [...spec.allowedCidrs] };
+}
+
+/** The files an interrupted prepare may leave before its redis.conf: the agent's secret, the ACL file, the state, temp files. */
 function isPrepareLeftover(name: string, ctx: InstanceContext): boolean {
-  return [ctx.paths.adminSecret, ctx.paths.aclFile, ctx.paths.configFile].some((path) => basename(path) === name) || name.endsWith(".tmp");
+  return [ctx.paths.adminSecret, ctx.paths.aclFile, ctx.paths.configFile, ctx.paths.stateFile].some((path) => basename(path) === name) || name.endsWith(".tmp");
 }
 
 /** prepared: marker present; empty: nothing there yet; interrupted: a prepare of ours stopped half-way; foreign: someone else's files. */

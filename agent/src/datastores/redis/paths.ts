@@ -20,6 +20,8 @@ export interface RedisPaths {
   aclFile: string;
   /** The agent's own ACL user's password, readable by the agent's account only. */
   adminSecret: string;
+  /** The agent's durable choices that redis.conf cannot hold (client CIDRs, the slow log switch); agent-owned. */
+  stateFile: string;
   /** Written last by prepare; its presence is what isPrepared reports. */
   preparedMarker: string;
   pidFile: string;
@@ -39,6 +41,7 @@ export function resolvePaths(layout: InstanceLayout): RedisPaths {
     configFile: join(layout.dataDir, "redis.conf"),
     aclFile: join(layout.dataDir, "users.acl"),
     adminSecret: join(layout.dataDir, "hoard-admin.secret"),
+    stateFile: join(layout.dataDir, "hoard-state.json"),
     preparedMarker: join(layout.dataDir, "hoard-prepared.json"),
     pidFile: join(layout.runDir, "redis.pid"),
     socketPath: join(layout.runDir, "redis.sock"),

@@ -11,7 +11,7 @@ export const MIN_RAM_MB = 64;
 export const MAXMEMORY_SHARE = 0.75;
 
 /** First line of every redis.conf the agent writes; tells an interrupted prepare from a foreign file. */
-export const CONFIG_HEADER = "# Written by the Hoard agent on every prepare; edits here are lost.";
+export const CONFIG_HEADER = "# Written by the Hoard agent on every prepare and configure; edits here are lost.";
 
 /** Ordered name → arguments, rendered one directive a line into redis.conf. */
 export type Settings = ReadonlyArray<readonly [name: string, ...args: Array<string | number>]>;
@@ -139,4 +139,21 @@ export function renderConfig(settings: Settings): string {
 export function quoteArg(arg: string): string {
   if (/^[A-Za-z0-9._/:@-]+$/.test(arg)) return arg;
   return `"${arg.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * Reads back a redis.conf renderConfig wrote: directive name to its arguments joined by a space
+ * (the later line wins, as in Redis). What a restart would read, to compare with the server.
+ */
+export function parseConfig(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const tokens = [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
+      m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? ""),
+    );
+    const [name, ...args] = tokens;
+    if (name === undefined || name.startsWith("#")) continue;
+    values.set(name.toLowerCase(), args.join(" "));
+  }
+  return values;
 }
