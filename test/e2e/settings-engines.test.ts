@@ -21,18 +21,22 @@ afterAll(async () => {
   await stack?.cleanup();
 });
 
-function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
+/** Waits for `status`; ERROR ends the wait at once, with the fault. */
+async function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
   const client = connectClient(stack.url, stack.token);
-  return waitUntil(
+  let fault: string | undefined;
+  const reached = await waitUntil(
     async () => {
       const { instance } = await client.getInstance({ id });
-      if (instance?.status === InstanceStatus.ERROR) throw new Error(`${id}: ${instance.fault?.message ?? instance.serviceDetail}`);
-      return instance?.status === status ? instance : undefined;
+      if (instance?.status === InstanceStatus.ERROR) fault = instance.fault?.message ?? instance.serviceDetail;
+      return instance?.status === status || fault !== undefined ? instance : undefined;
     },
     `${id} ${InstanceStatus[status]}`,
-    120_000,
+    90_000,
     100,
   );
+  if (fault !== undefined) throw new Error(`${id} went to ERROR: ${fault}`);
+  return reached;
 }
 
 async function create(name: string, datastore: string, extra: { users?: { name: string; password: string; databases: string[] }[]; databases?: { name: string }[] } = {}) {

@@ -31,19 +31,22 @@ function failure(promise: Promise<unknown>): Promise<ConnectError | undefined> {
   );
 }
 
-/** Waits for `status`; ERROR (or any status in `unexpected`) ends the wait with the fault. */
-function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
+/** Waits for `status`; ERROR ends the wait at once, with the fault. */
+async function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
   const client = connectClient(stack.url, stack.token);
-  return waitUntil(
+  let fault: string | undefined;
+  const reached = await waitUntil(
     async () => {
       const { instance } = await client.getInstance({ id });
-      if (instance?.status === InstanceStatus.ERROR) throw new Error(`${id}: ${instance.fault?.message ?? instance.serviceDetail}`);
-      return instance?.status === status ? instance : undefined;
+      if (instance?.status === InstanceStatus.ERROR) fault = instance.fault?.message ?? instance.serviceDetail;
+      return instance?.status === status || fault !== undefined ? instance : undefined;
     },
     `${id} ${InstanceStatus[status]}`,
-    120_000,
+    90_000,
     100,
   );
+  if (fault !== undefined) throw new Error(`${id} went to ERROR: ${fault}`);
+  return reached;
 }
 
 async function show(instance: Instance, setting: string): Promise<string> {

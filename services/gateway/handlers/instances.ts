@@ -70,7 +70,7 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       if (!flavor) throw new NotFoundError("flavor", req.flavor);
       const { version } = await findUsableVersion(catalogue, req.datastore, req.datastoreVersion);
       checkCreateRules(req, version.manager, deps.maxVolumeGb);
-      const allowedCidrs = checkedCidrs("allowed_cidrs", req.allowedCidrs);
+      const allowedCidrs = checkedCidrs("allowed_cidrs", req.allowedCidrs, version.manager);
       const group = req.configuration ? await groupFor(ctx, req.configuration, version.id, "configuration") : undefined;
 
       const payload = sealPayload(deps.secrets, {
@@ -141,7 +141,7 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       if (req.deletionProtection !== undefined && req.deletionProtection !== row.deletionProtection) change.deletionProtection = req.deletionProtection;
       const settings: NonNullable<InstanceUpdate["settings"]> = { task: task(ctx, "CONFIGURE", "") };
       if (req.allowedCidrs !== undefined) {
-        const cidrs = checkedCidrs("allowed_cidrs.cidrs", req.allowedCidrs.cidrs);
+        const cidrs = checkedCidrs("allowed_cidrs.cidrs", req.allowedCidrs.cidrs, row.datastoreVersion.manager);
         if (JSON.stringify(cidrs) !== JSON.stringify(parseCidrs(row.allowedCidrs))) settings.allowedCidrs = JSON.stringify(cidrs);
       }
       if (req.configuration !== undefined) {
