@@ -4,6 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseInteger, type PlatformConfig } from "../platform/config.js";
+import { taskDeadlinesMs } from "../platform/task-payload.js";
+
+type TaskKind = keyof typeof taskDeadlinesMs;
 
 export interface TaskmanagerConfig {
   /** Lease owner id; stable across restarts of the same taskmanager so it can resume its own tasks at once. */
@@ -22,6 +25,13 @@ export interface TaskmanagerConfig {
   agentCommand: string[];
   /** argv of agents started by earlier versions, still recognised as an instance's agent. */
   formerAgentCommands: string[][];
+  /**
+   * Shorter deadlines per task kind, in ms from the task's submission: HOARD_TASK_DEADLINE_MS_<KIND>
+   * for each kind of taskDeadlinesMs (HOARD_TASK_DEADLINE_MS_CREATE, ..._DELETE, ...). A task fails at whichever comes first, this or the
+   * deadline the gateway stored (taskDeadlinesMs), so they can only shorten it. For tests that need
+   * a create to give up in seconds, and for operators who want a stuck task to fail sooner.
+   */
+  taskDeadlineCapsMs: Readonly<Partial<Record<TaskKind, number>>>;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -39,6 +49,16 @@ const compiledAgent = [process.execPath, path.join(repoRoot, "agent/src/main.js"
 function defaultAgentCommand(): string[] {
   if (compiled) return existsSync(agentBundle) ? bundledAgent : compiledAgent;
   return [process.execPath, "--import", "tsx", path.join(repoRoot, "agent/src/main.ts")];
+}
+
+function parseDeadlineCaps(env: NodeJS.ProcessEnv): Readonly<Partial<Record<TaskKind, number>>> {
+  const caps: Partial<Record<TaskKind, number>> = {};
+  for (const kind of Object.keys(taskDeadlinesMs) as TaskKind[]) {
+    const name = `HOARD_TASK_DEADLINE_MS_${kind}`;
+    const value = env[name];
+    if (value !== undefined && value !== "") caps[kind] = parseInteger(name, value, 1000);
+  }
+  return Object.freeze(caps);
 }
 
 export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.env): Readonly<TaskmanagerConfig> {
@@ -60,5 +80,6 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     // An agent started from the other compiled form (before the bundle existed, or while it was
     // missing) is still the instance's agent: adopt it rather than start a second one.
     formerAgentCommands: compiled ? [bundledAgent, compiledAgent] : [],
+    taskDeadlineCapsMs: parseDeadlineCaps(env),
   });
 }

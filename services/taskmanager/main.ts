@@ -53,7 +53,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
   const runner = createRunner(
     { store, provider, agentFor, secrets: createSecretBox(loadSecretKey(platform.home)), agentConnectTimeoutMs: config.agentConnectTimeoutMs },
     store,
-    { pollMs: config.pollMs, leaseMs: config.leaseMs, logger },
+    { pollMs: config.pollMs, leaseMs: config.leaseMs, logger, deadlineCapsMs: config.taskDeadlineCapsMs },
   );
 
   await readoptInstances(store, provider, logger, true);

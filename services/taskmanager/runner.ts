@@ -6,7 +6,9 @@ import type { TaskStore, ClaimedTask } from "./store/tasks.js";
 import { createWorkflow } from "./workflows/create.js";
 import { deleteWorkflow } from "./workflows/delete.js";
 import { restartWorkflow, startWorkflow, stopWorkflow } from "./workflows/lifecycle.js";
+import { configureWorkflow, resizeFlavorWorkflow, resizeVolumeWorkflow } from "./workflows/settings.js";
 import { TaskFault, type Workflow, type WorkflowContext, type WorkflowDeps } from "./workflows/context.js";
+import type { TaskmanagerConfig } from "./config.js";
 
 const workflows: Record<string, Workflow> = {
   CREATE: createWorkflow,
@@ -14,12 +16,17 @@ const workflows: Record<string, Workflow> = {
   RESTART: restartWorkflow,
   STOP: stopWorkflow,
   START: startWorkflow,
+  RESIZE_FLAVOR: resizeFlavorWorkflow,
+  RESIZE_VOLUME: resizeVolumeWorkflow,
+  CONFIGURE: configureWorkflow,
 };
 
 export interface RunnerOptions {
   pollMs: number;
   leaseMs: number;
   logger: Logger;
+  /** Shorter deadlines per kind, from submission (config HOARD_TASK_DEADLINE_MS_<KIND>). */
+  deadlineCapsMs?: TaskmanagerConfig["taskDeadlineCapsMs"];
 }
 
 interface Running {
@@ -76,9 +83,19 @@ export function createRunner(deps: Omit<WorkflowDeps, "cancelRunning">, store: T
 
   async function run(task: ClaimedTask, abort: AbortController): Promise<void> {
     const logger = options.logger.child({ taskId: task.id, kind: task.kind, instanceId: task.instance.id, requestId: task.requestId });
-    const remaining = task.deadlineAt.getTime() - Date.now();
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(Math.max(remaining, 1))]);
-    const lease = setInterval(() => void store.renewLease(task.id, options.leaseMs).catch(() => undefined), options.leaseMs / 3);
+    const deadlineAt = deadlineOf(task, options.deadlineCapsMs);
+    const remaining = deadlineAt.getTime() - Date.now();
+    // The deadline aborts the task's own controller. Not AbortSignal.any with AbortSignal.timeout:
+    // Node 20 may garbage-collect a timeout signal that only a composite holds, which then never
+    // fires (nodejs/node#57736), and the task would run on past its deadline.
+    const deadline = setTimeout(() => abort.abort(new DOMException("the task's deadline passed", "TimeoutError")), Math.max(remaining, 1));
+    const signal = abort.signal;
+    const lease = setInterval(() => {
+      store.renewLease(task.id, options.leaseMs).then(
+        (ours) => ours || abort.abort(new TaskAbandoned()),
+        () => undefined, // the database is away; the next renewal tries again
+      );
+    }, options.leaseMs / 3);
     let currentStep = task.step;
     const doneSteps = new Set(task.step.split(",").filter(Boolean));
     const ctx: WorkflowContext = {
@@ -88,7 +105,7 @@ export function createRunner(deps: Omit<WorkflowDeps, "cancelRunning">, store: T
       logger,
       async step(name, fn, stepOptions) {
         if (doneSteps.has(name) && !stepOptions?.always) return undefined;
-        if (signal.aborted) throw abortReason(signal, task, currentStep);
+        if (signal.aborted) throw abortReason(signal, task, deadlineAt, currentStep);
         currentStep = name;
         logger.info({ step: name }, "step started");
         const value = await fn();
@@ -111,9 +128,15 @@ export function createRunner(deps: Omit<WorkflowDeps, "cancelRunning">, store: T
         logger.info({ step: currentStep }, "task interrupted by shutdown");
         return;
       }
-      const err = signal.aborted ? abortReason(signal, task, currentStep) : cause;
+      if (abort.signal.reason instanceof TaskAbandoned) {
+        // The row already says FAILED and the instance was reset: writing a fault now would undo that.
+        logger.warn({ step: currentStep }, "task abandoned by an operator; stopped");
+        return;
+      }
+      const err = signal.aborted ? abortReason(signal, task, deadlineAt, currentStep) : cause;
       await fail(task, err, currentStep, logger);
     } finally {
+      clearTimeout(deadline);
       clearInterval(lease);
     }
   }
@@ -167,10 +190,25 @@ export function createRunner(deps: Omit<WorkflowDeps, "cancelRunning">, store: T
   };
 }
 
-function abortReason(signal: AbortSignal, task: ClaimedTask, step: string): Error {
+/** The stored deadline, or the configured cap for the task's kind counted from submission if sooner. */
+function deadlineOf(task: ClaimedTask, caps: RunnerOptions["deadlineCapsMs"]): Date {
+  const cap = caps && Object.hasOwn(caps, task.kind) ? caps[task.kind as keyof typeof caps] : undefined;
+  if (cap === undefined) return task.deadlineAt;
+  return new Date(Math.min(task.deadlineAt.getTime(), task.createdAt.getTime() + cap));
+}
+
+/** The task's row no longer holds our lease as RUNNING: someone else decided its outcome. */
+class TaskAbandoned extends Error {
+  constructor() {
+    super("task abandoned by an operator");
+    this.name = "TaskAbandoned";
+  }
+}
+
+function abortReason(signal: AbortSignal, task: ClaimedTask, deadlineAt: Date, step: string): Error {
   if (signal.reason instanceof TaskFault) return signal.reason;
   if (signal.reason instanceof Error && signal.reason.name === "TimeoutError") {
-    return new TaskFault(`${task.kind.toLowerCase()} did not finish before its deadline (${task.deadlineAt.toISOString()}) in step ${step || "start"}`);
+    return new TaskFault(`${task.kind.toLowerCase()} did not finish before its deadline (${deadlineAt.toISOString()}) in step ${step || "start"}`);
   }
   return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }

@@ -6,6 +6,7 @@ import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from "nod
 import net from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { nftTableName } from "../../agent/src/datastores/common/firewall.js";
 import type { ComputeProvider } from "../../services/taskmanager/compute/provider.js";
 import {
   eventually,
@@ -22,6 +23,14 @@ import {
 } from "./local-provider-helpers.js";
 
 const isRoot = process.getuid?.() === 0;
+const hasNft = ((): boolean => {
+  try {
+    execFileSync("nft", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const EXT4_MAGIC = 0xef53;
 const GIB = 1024 ** 3;
 
@@ -246,6 +255,28 @@ describe("local compute provider", () => {
     expect(await provider.describe("gone")).toBeUndefined();
     expect(await provider.list()).toEqual([]);
     await provider.destroy("gone", never());
+  }, 60_000);
+
+  it("destroy ends a tool the agent left hanging, though it names nothing of the instance", async () => {
+    const hanging = testProvider(home, { extraAgentEnv: { STAND_IN_HANGING_TOOL: "1" } });
+    const ref = await hanging.ensure(spec("hangs"), never());
+    const toolPid = await readPid(runFile(ref.root, "tool.pid"));
+    expect(isAlive(toolPid)).toBe(true);
+    await hanging.destroy("hangs", never());
+    expect(isAlive(toolPid)).toBe(false);
+  }, 60_000);
+
+  it.runIf(isRoot && hasNft)("destroy removes the instance's nftables table, and does without one", async () => {
+    await provider.ensure(spec("fw-a1b2"), never());
+    const table = nftTableName("fw-a1b2");
+    execFileSync("nft", ["add", "table", "inet", table]);
+    const tables = () => execFileSync("nft", ["list", "tables", "inet"], { encoding: "utf8" });
+    expect(tables()).toContain(`table inet ${table}`);
+    await provider.destroy("fw-a1b2", never());
+    expect(tables()).not.toContain(`table inet ${table}`);
+    await provider.ensure(spec("fw-none"), never());
+    await provider.destroy("fw-none", never());
+    expect(await provider.describe("fw-none")).toBeUndefined();
   }, 60_000);
 
   it("destroy kills an agent that ignores SIGTERM", async () => {

@@ -24,6 +24,12 @@ export interface ComputeRef {
   root: string;
 }
 
+/** What a resize changes. Only the volume, and only upwards: volumes never shrink. */
+export interface ResizeSpec {
+  /** New volume size in GiB; must not be smaller than the current one. */
+  volumeSizeGb: number;
+}
+
 export type ComputeStatus = "RUNNING" | "STOPPED" | "MISSING";
 
 export interface ComputeState extends ComputeRef {
@@ -36,6 +42,13 @@ export interface ComputeProvider {
   /** Idempotent by instance id: creates what is missing, starts the agent when it is not running. */
   ensure(spec: InstanceSpec, signal: AbortSignal): Promise<ComputeRef>;
   describe(instanceId: string): Promise<ComputeState | undefined>;
+  /**
+   * Grows the instance's volume to `change.volumeSizeGb` while its database server keeps running,
+   * and answers the size it now has. Idempotent: repeating it (also after a crash half-way)
+   * finishes the job or changes nothing. A smaller size throws an INVALID_ARGUMENT error and
+   * changes nothing.
+   */
+  resize(instanceId: string, change: ResizeSpec, signal: AbortSignal): Promise<{ volumeSizeGb: number }>;
   /** Idempotent: stops the agent and its engine, unmounts and removes everything of the instance. */
   destroy(instanceId: string, signal: AbortSignal): Promise<void>;
   /** Lists instance ids the provider holds, so the taskmanager can re-adopt or collect orphans. */

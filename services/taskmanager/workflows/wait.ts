@@ -17,7 +17,19 @@ const START_PERIOD_MS = 1000;
 
 /** Calls `probe` every `intervalMs` until it returns a value (not undefined) or `signal` fires. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
-  const limit = options.timeoutMs ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : options.signal;
+  // A timer and a controller, not AbortSignal.timeout: inside AbortSignal.any, Node 20 may
+  // garbage-collect a timeout signal before it fires (nodejs/node#57736).
+  const timeout = new AbortController();
+  const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : undefined;
+  const limit = AbortSignal.any([options.signal, timeout.signal]);
+  try {
+    return await poll(probe, options, limit);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function poll<T>(probe: () => Promise<T | undefined>, options: WaitOptions, limit: AbortSignal): Promise<T> {
   const started = performance.now();
   let lastError: unknown;
   for (;;) {

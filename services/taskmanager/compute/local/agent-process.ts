@@ -96,12 +96,15 @@ export async function startAgent(paths: InstancePaths, launcher: AgentLauncher):
   }
 }
 
-/** SIGTERMs the agent, SIGKILLs it after `graceMs`, and removes agent.pid. */
+/**
+ * SIGTERMs the agent, SIGKILLs it after `graceMs`, and removes agent.pid. Answers the pid it
+ * stopped, which is also the id of the session the agent led (it is started detached).
+ */
 export async function stopAgent(
   paths: InstancePaths,
   commands: AgentCommands,
   options: { graceMs: number; logger: Logger; signal?: AbortSignal },
-): Promise<void> {
+): Promise<number | undefined> {
   const pid = await findAgent(paths, commands);
   if (pid !== undefined) {
     options.logger.info({ pid }, "stopping agent");
@@ -113,6 +116,7 @@ export async function stopAgent(
     }
   }
   await rm(paths.agentPid, { force: true });
+  return pid;
 }
 
 async function readPidFile(file: string): Promise<number | undefined> {

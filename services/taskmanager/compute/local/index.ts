@@ -8,5 +8,13 @@ export type { InstanceConfig } from "./instance-config.js";
 export type { RunAs } from "./run-as.js";
 export { INSTANCE_CONFIG_ENV } from "./agent-process.js";
 export { standardPort } from "./engine-ports.js";
-export { AddressExhaustedError, DestroyIncompleteError, InvalidInstanceSpecError, UnknownEngineError } from "./errors.js";
+export {
+  AddressExhaustedError,
+  DestroyIncompleteError,
+  InvalidInstanceSpecError,
+  OnlineGrowUnavailableError,
+  UnknownEngineError,
+  VolumeNotMountedError,
+  VolumeShrinkError,
+} from "./errors.js";
 export { CommandError } from "./run-command.js";

@@ -13,6 +13,11 @@ export interface InstanceConfig {
   host: string;
   port: number;
   volumeKind: "loop" | "directory";
+  /**
+   * Volume size in GiB as last created or grown (absent in files of older versions). A loop
+   * volume's backing file is the truth; a directory volume has no limit and only this number.
+   */
+  volumeSizeGb?: number;
   root: string;
   dataDir: string;
   runDir: string;

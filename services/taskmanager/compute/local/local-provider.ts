@@ -5,16 +5,18 @@
 
 import { chmod, chown, mkdir, readdir, realpath, rm, stat } from "node:fs/promises";
 import type { Logger } from "pino";
-import type { ComputeProvider, ComputeRef, ComputeState, InstanceSpec } from "../provider.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../../platform/errors.js";
+import type { ComputeProvider, ComputeRef, ComputeState, InstanceSpec, ResizeSpec } from "../provider.js";
 import { createAddressAllocator, type Address } from "./address-allocator.js";
 import { findAgent, startAgent, stopAgent } from "./agent-process.js";
-import { DestroyIncompleteError, InvalidInstanceSpecError } from "./errors.js";
+import { DestroyIncompleteError, InvalidInstanceSpecError, VolumeShrinkError } from "./errors.js";
+import { deleteFirewallTable } from "./firewall.js";
 import { readInstanceConfig, writeInstanceConfig, type InstanceConfig } from "./instance-config.js";
 import { assertInstanceId, instancePaths, isValidInstanceId, type InstancePaths } from "./instance-paths.js";
-import { ensureLoopVolume, releaseLoopVolume } from "./loop-volume.js";
+import { ensureLoopVolume, growLoopVolume, releaseLoopVolume } from "./loop-volume.js";
 import { createKeyedMutex, createMutex } from "./mutex.js";
 import { resolveOptions, type LocalProviderOptions } from "./options.js";
-import { findProcessesUsing, killProcessesUsing } from "./process-reaper.js";
+import { findProcessesUsing, findSessionMembers, killProcessesUsing, killSession } from "./process-reaper.js";
 import { ensureAccount, instanceAccountName, removeAccount, resolveRunAs, untraversableBy, type RunAs } from "./run-as.js";
 
 /** Creates the local provider; throws at once on options that can never work. */
@@ -118,6 +120,8 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
       host: address.host,
       port: address.port,
       volumeKind,
+      // A resize may have grown it past what the caller's (possibly older) spec says.
+      volumeSizeGb: Math.max(existing?.volumeSizeGb ?? 0, spec.volumeSizeGb),
       root: paths.root,
       dataDir: paths.dataDir,
       runDir: paths.runDir,
@@ -167,7 +171,8 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     if (!(await exists(paths.root))) return;
     signal.throwIfAborted();
     const graceMs = opts.stopGraceMs;
-    await stopAgent(paths, opts.agentCommands, { graceMs, logger: log, signal });
+    const agentPid = await stopAgent(paths, opts.agentCommands, { graceMs, logger: log, signal });
+    if (agentPid !== undefined) await killSession(agentPid, { graceMs, logger: log, signal });
     await killProcessesUsing(paths.root, { graceMs, logger: log, signal });
     const left = await releaseLoopVolume(paths.volumeImage, paths.root, {
       logger: log,
@@ -176,13 +181,18 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
         await killProcessesUsing(paths.root, { graceMs, logger: log, signal });
       },
     });
-    const processes = await findProcessesUsing(paths.root);
+    const processes = [
+      ...(agentPid === undefined ? [] : await findSessionMembers(agentPid)),
+      ...(await findProcessesUsing(paths.root)),
+    ];
     if (left.mounts.length > 0 || left.loopDevices.length > 0 || processes.length > 0) {
       log.error({ ...left, processes }, "instance could not be fully released");
       throw new DestroyIncompleteError(
         `instance ${instanceId} still has mounts [${left.mounts.join(", ")}], loop devices [${left.loopDevices.join(", ")}], processes [${processes.join(", ")}]`,
       );
     }
+    // The agent's firewall table, if it made one: only root can have (nft needs CAP_NET_ADMIN).
+    if (opts.isRoot) await deleteFirewallTable(instanceId, signal);
     signal.throwIfAborted();
     // The account goes before the directory: if removing it fails, the directory still says which
     // account to remove on the next attempt.
@@ -190,6 +200,35 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     if (opts.perInstanceAccounts && account) await accounts.runExclusive(() => removeAccount(account));
     await rm(paths.root, { recursive: true, force: true, maxRetries: 3 });
     log.info("instance destroyed");
+  }
+
+  /**
+   * Grows the volume. A loop volume grows online (see growLoopVolume). A directory volume is not
+   * size-limited at all (it shares the host's file system), so its new size is only recorded.
+   * Either way the size lands in instance.json, and never goes down.
+   */
+  async function resizeInstance(instanceId: string, change: ResizeSpec, signal: AbortSignal): Promise<{ volumeSizeGb: number }> {
+    const log = logger.child({ instanceId });
+    const { instancesDir } = await layout();
+    const paths = instancePaths(instancesDir, instanceId);
+    if (!(await exists(paths.root))) throw new NotFoundError("instance", instanceId);
+    const config = await readInstanceConfig(paths.config);
+    // Without instance.json the first ensure never finished: nothing to grow yet.
+    if (!config) throw new FailedPreconditionError(`instance ${instanceId} is not set up yet; ensure it first`);
+    signal.throwIfAborted();
+    let volumeSizeGb: number;
+    if (config.volumeKind === "loop") {
+      volumeSizeGb = await growLoopVolume(paths.volumeImage, paths.volume, change.volumeSizeGb, { logger: log, signal });
+    } else {
+      const current = config.volumeSizeGb ?? 0;
+      if (change.volumeSizeGb < current) throw new VolumeShrinkError(current, change.volumeSizeGb);
+      volumeSizeGb = change.volumeSizeGb;
+    }
+    if (config.volumeSizeGb !== volumeSizeGb) {
+      await writeInstanceConfig(paths.config, { ...config, volumeSizeGb });
+      log.info({ volumeKind: config.volumeKind, volumeSizeGb }, "volume resized");
+    }
+    return { volumeSizeGb };
   }
 
   return {
@@ -212,6 +251,16 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
         : // A crash before instance.json was written: the directory exists, nothing is known yet.
           { instanceId, host: "", port: 0, volumeKind: (await exists(paths.volumeImage)) ? "loop" : "directory", root: paths.root };
       return agentPid === undefined ? { ...ref, status: "STOPPED" } : { ...ref, status: "RUNNING", agentPid };
+    },
+
+    resize(instanceId, change, signal) {
+      return perInstance.runExclusive(instanceId, async () => {
+        assertInstanceId(instanceId);
+        if (!(Number.isFinite(change.volumeSizeGb) && change.volumeSizeGb > 0)) {
+          throw new InvalidArgumentError("volumeSizeGb", `must be a positive number, got ${change.volumeSizeGb}`);
+        }
+        return resizeInstance(instanceId, change, signal);
+      });
     },
 
     destroy(instanceId, signal) {

@@ -1,9 +1,11 @@
 // The volume of an instance as root: a sparse file formatted ext4 and loop-mounted on
 // `${root}/volume`, so an instance has a hard size limit (ENOSPC, not a full host disk) and can be
-// grown online later. Every step checks what is already done, so ensure() can resume after a crash.
+// grown online later. Every step checks what is already done, so ensure() and grow can resume
+// after a crash.
 
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { open, readFile, stat, type FileHandle } from "node:fs/promises";
 import type { Logger } from "pino";
+import { OnlineGrowUnavailableError, VolumeNotMountedError, VolumeShrinkError } from "./errors.js";
 import { findMount, mountsUnder } from "./mounts.js";
 import { createMutex } from "./mutex.js";
 import { runCommand } from "./run-command.js";
@@ -13,6 +15,13 @@ const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 const EXT_MAGIC_OFFSET = 1080;
 const EXT_MAGIC = 0xef53;
+/** The kernel grows a mounted ext4 (EXT4_IOC_RESIZE_FS) only for callers with this capability. */
+const CAP_SYS_RESOURCE = 24n;
+
+/** Bytes of a volume of `sizeGb` GiB: whole MiB, at least 64 MiB (ext4 with a journal needs room). */
+export function volumeBytes(sizeGb: number): number {
+  return Math.max(64, Math.round((sizeGb * GIB) / MIB)) * MIB;
+}
 
 /**
  * mkfs.ext4 on a freshly truncated sparse image. Discard stays on: on a regular file it punches
@@ -41,7 +50,7 @@ export async function ensureLoopVolume(
   const { created, formatted } = await inspectImage(image);
   if (!formatted) {
     // Not formatted means nothing was ever stored, so (re)sizing and formatting loses nothing.
-    const bytes = Math.max(64, Math.round((sizeGb * GIB) / MIB)) * MIB;
+    const bytes = volumeBytes(sizeGb);
     await emptySparse(image, bytes);
     signal?.throwIfAborted();
     logger.info({ image, bytes }, "formatting volume");
@@ -53,6 +62,65 @@ export async function ensureLoopVolume(
     await runCommand(["mount", "-o", "loop,nodev,nosuid", image, mountPoint], { signal, timeoutMs: 60_000 });
   });
   logger.info({ image, mountPoint }, "volume mounted");
+}
+
+/**
+ * Grows the mounted loop volume to `sizeGb` while it is in use, and answers its size in GiB:
+ * first the backing file (sparse, so it costs no disk until written), then the loop device's idea
+ * of its size (`losetup -c`), then the file system (`resize2fs`, which grows a mounted ext4
+ * online). Every step is harmless to repeat, so a retry after a crash at any point (file grown,
+ * file system not) finishes the job, and a repeat at the same size changes nothing. A smaller size
+ * throws VolumeShrinkError, and a host that cannot grow online OnlineGrowUnavailableError, both
+ * before anything is touched.
+ */
+export async function growLoopVolume(
+  image: string,
+  mountPoint: string,
+  sizeGb: number,
+  options: { logger: Logger; signal?: AbortSignal },
+): Promise<number> {
+  const { logger, signal } = options;
+  const target = volumeBytes(sizeGb);
+  const current = (await stat(image)).size;
+  if (target < current) throw new VolumeShrinkError(current / GIB, target / GIB);
+  if (!(await hasCapability(CAP_SYS_RESOURCE))) {
+    throw new OnlineGrowUnavailableError(
+      "this host cannot grow a mounted volume: resize2fs needs CAP_SYS_RESOURCE, which this process lacks",
+    );
+  }
+  const device = await mountedLoopDevice(image, mountPoint, signal);
+  if (target > current) {
+    const handle = await open(image, "r+");
+    try {
+      await handle.truncate(target);
+    } finally {
+      await handle.close();
+    }
+    logger.info({ image, from: current, to: target }, "volume file grown");
+  }
+  signal?.throwIfAborted();
+  await runCommand(["losetup", "--set-capacity", device], { signal });
+  // No size argument: as large as the device, which is what a repeat after a crash needs too.
+  await runCommand(["resize2fs", device], { signal, timeoutMs: 600_000 });
+  logger.info({ device, bytes: target }, "volume file system grown");
+  return target / GIB;
+}
+
+/** The loop device mounted on `mountPoint`, checked to be backed by `image`. */
+async function mountedLoopDevice(image: string, mountPoint: string, signal?: AbortSignal): Promise<string> {
+  const mount = await findMount(mountPoint);
+  if (!mount) throw new VolumeNotMountedError(`the volume ${mountPoint} is not mounted; ensure the instance first`);
+  if (!(await loopDevicesOf(image, signal)).includes(mount.source)) {
+    throw new Error(`${mountPoint} is mounted from ${mount.source}, which is not a loop device of ${image}`);
+  }
+  return mount.source;
+}
+
+/** True when this process (and so the commands it starts) holds capability number `bit`. */
+async function hasCapability(bit: bigint): Promise<boolean> {
+  const status = await readFile("/proc/self/status", "utf8");
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return hex !== undefined && ((BigInt(`0x${hex}`) >> bit) & 1n) === 1n;
 }
 
 /**

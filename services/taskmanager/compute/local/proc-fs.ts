@@ -28,6 +28,15 @@ export async function isAlive(pid: number): Promise<boolean> {
   return state !== "Z" && state !== "X" && state !== "";
 }
 
+/** Session id of `pid` (the pid of the session's leader); undefined when it is gone. */
+export async function readSessionId(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
+  // After the parenthesised command name: state, ppid, pgrp, session, ...
+  const session = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+  return Number.isInteger(session) ? session : undefined;
+}
+
 /**
  * Paths a process refers to: its cwd, its root, its open files and mapped files. Only readable for
  * our own processes or as root, which is how this provider runs when it mounts volumes.
