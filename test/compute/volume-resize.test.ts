@@ -5,7 +5,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { open, readFile, rm, stat, statfs } from "node:fs/promises";
+import { open, readFile, rm, stat, statfs, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -135,6 +135,32 @@ describe("volume resize", () => {
     expect((await stat(path.join(ref.root, "volume.img"))).size).toBe(GIB);
     expect((await df(volume)).total).toBe(before.total);
   }, 120_000);
+
+  it.runIf(isRoot)("grows a loop volume offline (unmounted, checked, grown, mounted again) with its files kept", async () => {
+    const ref = await provider.ensure(spec("offline"), never());
+    const volume = path.join(ref.root, "volume");
+    const empty = await df(volume);
+    execFileSync("fallocate", ["-l", String(empty.free - 64 * MIB), path.join(volume, "fill")]);
+    await writeFile(path.join(volume, "data"), "kept");
+    const before = await df(volume);
+    expect(await provider.growsOnline("offline")).toBe(hasSysResource);
+
+    expect(await provider.resize("offline", { volumeSizeGb: 2, offline: true }, never())).toEqual({ volumeSizeGb: 2 });
+    const after = await df(volume);
+    expect(after.total).toBeGreaterThan(1.9 * GIB);
+    expect(mountsUnder(volume)).toMatchObject([{ fsType: "ext4" }]);
+    expect(await readFile(path.join(volume, "data"), "utf8")).toBe("kept");
+    await writeBytes(path.join(volume, "more"), before.free + 256 * MIB);
+
+    // Repeating it changes nothing; a file held open keeps the volume busy, and the grow says so.
+    expect(await provider.resize("offline", { volumeSizeGb: 2, offline: true }, never())).toEqual({ volumeSizeGb: 2 });
+    expect((await df(volume)).total).toBe(after.total);
+    const writer = startWriter(path.join(volume, "busy"));
+    await eventually(async () => (await stat(path.join(volume, "busy")).catch(() => undefined)) !== undefined);
+    await expect(provider.resize("offline", { volumeSizeGb: 3, offline: true }, never())).rejects.toThrow(/cannot unmount/);
+    expect(isAlive(writer.pid ?? 0)).toBe(true);
+    expect(mountsUnder(volume)).toMatchObject([{ fsType: "ext4" }]);
+  }, 180_000);
 
   it.runIf(isRoot)("refuses to shrink a loop volume, changing nothing", async () => {
     const ref = await provider.ensure(spec("shrink"), never());

@@ -87,8 +87,9 @@ describe("instance settings on PostgreSQL", () => {
     expect(same?.code).toBe(Code.InvalidArgument);
   });
 
-  it("resize volume grows it online; a write bigger than the old free space then succeeds; shrinking is refused", async () => {
+  it("resize volume grows it (online where the host allows) with the data kept; a write bigger than the old free space then succeeds; shrinking is refused", async () => {
     const client = connectClient(stack.url, stack.token);
+    expect((await psql(instance.host, instance.port, "app", pw, "appdb", "create table kept (v text); insert into kept values ('before-grow')")).code).toBe(0);
     const volumeDir = path.join(stack.home, "instances", instance.id, "volume");
     const freeBytes = (): number => {
       const s = fs.statfsSync(volumeDir);
@@ -111,7 +112,7 @@ describe("instance settings on PostgreSQL", () => {
     } else {
       expect(freeBytes()).toBeGreaterThan(0); // a directory volume has no size limit of its own
     }
-    expect((await psql(instance.host, instance.port, "app", pw, "appdb", "select 1")).stdout).toBe("1");
+    expect((await psql(instance.host, instance.port, "app", pw, "appdb", "select v from kept")).stdout).toBe("before-grow");
   });
 
   it("a configuration group applies dynamic parameters live and restart-required ones after a restart", async () => {

@@ -28,6 +28,11 @@ export interface ComputeRef {
 export interface ResizeSpec {
   /** New volume size in GiB; must not be smaller than the current one. */
   volumeSizeGb: number;
+  /**
+   * The database server is stopped, so the volume may be unmounted to grow it. Needed where the
+   * host cannot grow a mounted file system (growsOnline() is false).
+   */
+  offline?: boolean;
 }
 
 export type ComputeStatus = "RUNNING" | "STOPPED" | "MISSING";
@@ -49,6 +54,8 @@ export interface ComputeProvider {
    * changes nothing.
    */
   resize(instanceId: string, change: ResizeSpec, signal: AbortSignal): Promise<{ volumeSizeGb: number }>;
+  /** Whether resize can grow this instance's volume while it is in use; false means stop the server and pass `offline`. */
+  growsOnline(instanceId: string): Promise<boolean>;
   /** Idempotent: stops the agent and its engine, unmounts and removes everything of the instance. */
   destroy(instanceId: string, signal: AbortSignal): Promise<void>;
   /** Lists instance ids the provider holds, so the taskmanager can re-adopt or collect orphans. */

@@ -24,11 +24,27 @@ export const resizeFlavorWorkflow: Workflow = async (ctx) => {
   await finishWithAgentStatus(ctx, agent, { flavorId: flavor.flavorId });
 };
 
+/**
+ * Grows the volume online where the host can. Where it cannot (no CAP_SYS_RESOURCE, e.g. in a
+ * container) the server is stopped for the grow and started again if it was running; the step
+ * "note-running" records that it was, so a resumed task still starts it.
+ */
 export const resizeVolumeWorkflow: Workflow = async (ctx) => {
-  const { task, signal } = ctx;
+  const { task, signal, provider } = ctx;
   const { volumeSizeGb } = openActionPayload<ResizeVolumePayload>(task.payload);
-  await ctx.step("grow", () => ctx.provider.resize(task.instance.id, { volumeSizeGb }, signal));
-  await finishWithAgentStatus(ctx, ctx.agentFor(task.instance.id, task.requestId), { volumeSizeGb });
+  const agent = ctx.agentFor(task.instance.id, task.requestId);
+  if (await provider.growsOnline(task.instance.id)) {
+    await ctx.step("grow", () => provider.resize(task.instance.id, { volumeSizeGb }, signal));
+  } else {
+    const before = await agent.getStatus({}, { signal, timeoutMs: 5000 });
+    const noted = task.step.split(",").includes("note-running");
+    if (before.status !== ServiceStatus.SHUTDOWN && !noted) await ctx.step("note-running", async () => {});
+    const restartAfter = noted || before.status !== ServiceStatus.SHUTDOWN;
+    await ctx.step("stop", () => agent.stop({}, { signal, timeoutMs: lifecycleTimeoutMs }));
+    await ctx.step("grow", () => provider.resize(task.instance.id, { volumeSizeGb, offline: true }, signal));
+    if (restartAfter) await ctx.step("start", () => agent.start({}, { signal, timeoutMs: lifecycleTimeoutMs }));
+  }
+  await finishWithAgentStatus(ctx, agent, { volumeSizeGb });
 };
 
 export const configureWorkflow: Workflow = async (ctx) => {

@@ -13,7 +13,7 @@ import { DestroyIncompleteError, InvalidInstanceSpecError, VolumeShrinkError } f
 import { deleteFirewallTable } from "./firewall.js";
 import { readInstanceConfig, writeInstanceConfig, type InstanceConfig } from "./instance-config.js";
 import { assertInstanceId, instancePaths, isValidInstanceId, type InstancePaths } from "./instance-paths.js";
-import { ensureLoopVolume, growLoopVolume, releaseLoopVolume } from "./loop-volume.js";
+import { canGrowOnline, ensureLoopVolume, growLoopVolume, growLoopVolumeOffline, releaseLoopVolume } from "./loop-volume.js";
 import { createKeyedMutex, createMutex } from "./mutex.js";
 import { resolveOptions, type LocalProviderOptions } from "./options.js";
 import { findProcessesUsing, findSessionMembers, killProcessesUsing, killSession } from "./process-reaper.js";
@@ -203,7 +203,8 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
   }
 
   /**
-   * Grows the volume. A loop volume grows online (see growLoopVolume). A directory volume is not
+   * Grows the volume. A loop volume grows online (growLoopVolume), or unmounted when the caller
+   * stopped the server and asks for `offline` (growLoopVolumeOffline). A directory volume is not
    * size-limited at all (it shares the host's file system), so its new size is only recorded.
    * Either way the size lands in instance.json, and never goes down.
    */
@@ -218,7 +219,8 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
     signal.throwIfAborted();
     let volumeSizeGb: number;
     if (config.volumeKind === "loop") {
-      volumeSizeGb = await growLoopVolume(paths.volumeImage, paths.volume, change.volumeSizeGb, { logger: log, signal });
+      const grow = change.offline ? growLoopVolumeOffline : growLoopVolume;
+      volumeSizeGb = await grow(paths.volumeImage, paths.volume, change.volumeSizeGb, { logger: log, signal });
     } else {
       const current = config.volumeSizeGb ?? 0;
       if (change.volumeSizeGb < current) throw new VolumeShrinkError(current, change.volumeSizeGb);
@@ -232,6 +234,12 @@ export function createLocalProvider(options: LocalProviderOptions): ComputeProvi
   }
 
   return {
+    async growsOnline(instanceId) {
+      const { instancesDir } = await layout();
+      const config = await readInstanceConfig(instancePaths(instancesDir, instanceId).config);
+      // A directory volume has nothing to grow; a loop volume needs the kernel's online resize.
+      return config?.volumeKind !== "loop" || canGrowOnline();
+    },
     ensure(spec, signal) {
       return perInstance.runExclusive(spec.instanceId, async () => {
         validateSpec(spec);

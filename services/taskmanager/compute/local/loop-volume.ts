@@ -106,6 +106,59 @@ export async function growLoopVolume(
   return target / GIB;
 }
 
+/** Whether this host can grow a mounted ext4 (EXT4_IOC_RESIZE_FS needs CAP_SYS_RESOURCE). */
+export function canGrowOnline(): Promise<boolean> {
+  return hasCapability(CAP_SYS_RESOURCE);
+}
+
+/**
+ * Grows the volume with nothing using it: unmount (never lazily: the file system must really be
+ * closed before resize2fs touches the image), grow the file, check and grow the file system on
+ * the image itself, mount it again. For hosts that cannot grow a mounted file system; the caller
+ * has stopped the database server. Resumable like growLoopVolume: each step sees what is done.
+ */
+export async function growLoopVolumeOffline(
+  image: string,
+  mountPoint: string,
+  sizeGb: number,
+  options: { logger: Logger; signal?: AbortSignal },
+): Promise<number> {
+  const { logger, signal } = options;
+  const target = volumeBytes(sizeGb);
+  const current = (await stat(image)).size;
+  if (target < current) throw new VolumeShrinkError(current / GIB, target / GIB);
+  await unmountStrictly(mountPoint, logger, signal);
+  await loopSetup.runExclusive(() => detachLoopDevices(image, { signal }));
+  if (target > current) {
+    const handle = await open(image, "r+");
+    try {
+      await handle.truncate(target);
+    } finally {
+      await handle.close();
+    }
+    logger.info({ image, from: current, to: target }, "volume file grown");
+  }
+  // resize2fs insists on a freshly checked file system; -p repairs only what is safe unattended.
+  await runCommand(["e2fsck", "-f", "-p", image], { signal, timeoutMs: 600_000, okExitCodes: [0, 1] });
+  await runCommand(["resize2fs", image], { signal, timeoutMs: 600_000 });
+  await loopSetup.runExclusive(() => runCommand(["mount", "-o", "loop,nodev,nosuid", image, mountPoint], { signal, timeoutMs: 60_000 }));
+  logger.info({ image, bytes: target }, "volume file system grown offline and mounted again");
+  return target / GIB;
+}
+
+/** Unmounts `mountPoint` if mounted, retrying while something still holds it; throws when it stays busy. */
+async function unmountStrictly(mountPoint: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 1; await findMount(mountPoint); attempt++) {
+    try {
+      await runCommand(["umount", mountPoint], { signal });
+    } catch (err) {
+      if (attempt >= 10) throw new Error(`cannot unmount ${mountPoint} to grow it: ${(err as Error).message}`);
+      logger.warn({ err, mountPoint, attempt }, "volume busy; retrying the unmount");
+      await sleep(200 * attempt, signal);
+    }
+  }
+}
+
 /** The loop device mounted on `mountPoint`, checked to be backed by `image`. */
 async function mountedLoopDevice(image: string, mountPoint: string, signal?: AbortSignal): Promise<string> {
   const mount = await findMount(mountPoint);
