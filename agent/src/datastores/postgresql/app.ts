@@ -103,11 +103,17 @@ export async function reloadServer(ctx: InstanceContext, signal: AbortSignal): P
 
 /** waitForReady for a server someone else started, bounded by the start timeout. */
 async function waitForReadyWithin(ctx: InstanceContext, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
+  // A timer and a controller, not AbortSignal.timeout: inside AbortSignal.any, Node 20 may
+  // garbage-collect the timeout signal so it never fires (nodejs/node#57736).
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error("timed out")), timeoutSeconds * 1000);
   try {
-    await waitForReady(ctx, 0, AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]));
+    await waitForReady(ctx, 0, AbortSignal.any([signal, timeout.signal]));
   } catch (err) {
     signal.throwIfAborted();
     throw new DatastoreEngineError(`PostgreSQL is running but not ready after ${timeoutSeconds} s`, "", { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
