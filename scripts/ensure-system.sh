@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Hoard runs and tests against when they are missing, and the
+# Installs the Debian packages Hoard runs and tests against when they are missing (nftables fences
+# Redis instances to their allowed CIDRs, Redis having no client-address rules of its own), and the
 # unprivileged account database servers run as. Safe to run again: it only acts on what is absent.
 set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl; do
+for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl nftables; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 
