@@ -141,7 +141,7 @@ describe("volume resize", () => {
     const volume = path.join(ref.root, "volume");
     const empty = await df(volume);
     execFileSync("fallocate", ["-l", String(empty.free - 64 * MIB), path.join(volume, "fill")]);
-    await writeFile(path.join(volume, "data"), "kept");
+    await writeFile(path.join(volume, "kept-file"), "kept");
     const before = await df(volume);
     expect(await provider.growsOnline("offline")).toBe(hasSysResource);
 
@@ -149,7 +149,7 @@ describe("volume resize", () => {
     const after = await df(volume);
     expect(after.total).toBeGreaterThan(1.9 * GIB);
     expect(mountsUnder(volume)).toMatchObject([{ fsType: "ext4" }]);
-    expect(await readFile(path.join(volume, "data"), "utf8")).toBe("kept");
+    expect(await readFile(path.join(volume, "kept-file"), "utf8")).toBe("kept");
     await writeBytes(path.join(volume, "more"), before.free + 256 * MIB);
 
     // Repeating it changes nothing; a file held open keeps the volume busy, and the grow says so.

@@ -3,9 +3,10 @@
 import net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { InstanceStatus } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { connectClient } from "./clients.js";
-import { createStack, psql, waitUntil, type Stack } from "./harness.js";
+import { waitForStatus } from "./instance-status.js";
+import { createStack, psql, type Stack } from "./harness.js";
 
 let stack: Stack;
 const pw = "S3cret-pw";
@@ -17,15 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.cleanup();
 });
-
-function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
-  const client = connectClient(stack.url, stack.token);
-  return waitUntil(async () => {
-    const { instance } = await client.getInstance({ id });
-    if (instance?.status === InstanceStatus.ERROR) throw new Error(`${id}: ${instance.fault?.message ?? instance.serviceDetail}`);
-    return instance?.status === status ? instance : undefined;
-  }, `${id} ${InstanceStatus[status]}`, 120_000, 100);
-}
 
 function refuses(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,18 +34,18 @@ describe("instance actions", () => {
       databases: [{ name: "appdb" }], users: [{ name: "app", password: pw, databases: ["appdb"] }],
     });
     const id = instance?.id ?? "";
-    const active = await waitStatus(id, InstanceStatus.ACTIVE);
+    const active = await waitForStatus(stack, id, InstanceStatus.ACTIVE);
     expect((await psql(active.host, active.port, "app", pw, "appdb", "create table t (v int); insert into t values (42)")).code).toBe(0);
 
     await client.stopInstance({ id: "act1" });
     const busy = await client.restartInstance({ id: "act1" }).then(() => undefined, (e: unknown) => ConnectError.from(e));
     expect(busy?.code).toBe(Code.FailedPrecondition);
     expect(busy?.rawMessage).toContain("STOPPING");
-    await waitStatus(id, InstanceStatus.SHUTDOWN);
+    await waitForStatus(stack, id, InstanceStatus.SHUTDOWN);
     expect(await refuses(active.host, active.port)).toBe(true);
 
     await client.startInstance({ id: "act1" });
-    await waitStatus(id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, id, InstanceStatus.ACTIVE);
     expect(await psql(active.host, active.port, "app", pw, "appdb", "select v from t")).toMatchObject({ code: 0, stdout: "42" });
 
     const renamed = (await client.updateInstance({ id: "act1", name: "act-renamed" })).instance;
@@ -76,7 +68,7 @@ describe("instance actions", () => {
     const err = await client.updateInstance({ id: "twin-a", name: "twin-b" }).then(() => undefined, (e: unknown) => ConnectError.from(e));
     expect(err?.code).toBe(Code.AlreadyExists);
     expect((await client.getInstance({ id: "twin-a" })).instance?.name).toBe("twin-a");
-    await waitStatus("twin-a", InstanceStatus.ACTIVE);
-    await waitStatus("twin-b", InstanceStatus.ACTIVE);
+    await waitForStatus(stack, "twin-a", InstanceStatus.ACTIVE);
+    await waitForStatus(stack, "twin-b", InstanceStatus.ACTIVE);
   });
 });

@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const cliMain = path.join(repoRoot, "dist/cli/main.js");
+const manageMain = path.join(repoRoot, "dist/cli/manage-main.js");
 const run = promisify(execFile);
 
 export async function freePort(host = "127.0.0.1"): Promise<number> {
@@ -70,6 +71,8 @@ export interface Stack {
   /** Stops the named processes (all by default) with SIGTERM, or SIGKILL when `kill`. */
   stop(names?: string[], kill?: boolean): Promise<void>;
   hoard(args: string[], extraEnv?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `hoard-manage ARGS`, as the operator of this stack. */
+  manage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Stops everything and destroys every instance left behind. */
   cleanup(): Promise<void>;
 }
@@ -140,15 +143,9 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     processes,
     start,
     stop,
-    async hoard(args, extraEnv = {}) {
-      try {
-        const { stdout, stderr } = await run(process.execPath, [cliMain, ...args], { env: { ...process.env, ...env, ...extraEnv }, timeout: 300_000 });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-      }
-    },
+    hoard: (args, extraEnv = {}) => runCli(cliMain, args, { ...env, ...extraEnv }),
+    manage: (args) => runCli(manageMain, args, env),
+
     async cleanup() {
       await stop();
       await destroyLeftovers(home);
@@ -178,6 +175,17 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
 }
 
 /** Runs psql as a user would; resolves with its exit code and output. */
+/** Runs a compiled CLI entry point; a non-zero exit is a result, not an exception. */
+async function runCli(main: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
 export async function psql(host: string, port: number, user: string, password: string, dbname: string, sql: string) {
   try {
     const { stdout, stderr } = await run("psql", ["-h", host, "-p", String(port), "-U", user, "-d", dbname, "-Atc", sql], {

@@ -1,18 +1,16 @@
 // Settings through REST and the operator's tools: an instance created with a configuration group,
 // allowed CIDRs and deletion protection; the parameter catalogue replaced with hoard-manage;
 // reset-status and force-delete as an operator uses them on a real instance.
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { InstanceStatus } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
 import { connectClient, curl, serviceClient } from "./clients.js";
+import { waitForStatus } from "./instance-status.js";
 import { createStack, psql, waitUntil, type Stack } from "./harness.js";
 
-const run = promisify(execFile);
 let stack: Stack;
 const pw = "S3cret-pw";
 
@@ -24,31 +22,11 @@ afterAll(async () => {
   await stack?.cleanup();
 });
 
-async function manage(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.resolve(import.meta.dirname, "../../dist/cli/manage-main.js"), ...args], {
-      env: { ...process.env, ...stack.env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
 function codeOf(call: Promise<unknown>) {
   return call.then(
     () => undefined,
     (e: unknown) => ConnectError.from(e),
   );
-}
-
-async function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
-  const client = connectClient(stack.url, stack.token);
-  return waitUntil(async () => {
-    const { instance } = await client.getInstance({ id });
-    return instance?.status === status ? instance : undefined;
-  }, `${id} ${InstanceStatus[status]}`, 90_000);
 }
 
 describe("settings through REST and hoard-manage", () => {
@@ -81,7 +59,7 @@ describe("settings through REST and hoard-manage", () => {
     });
     expect(created.status).toBe(200);
     const id = (created.json.instance as { id: string }).id;
-    const active = await waitStatus(id, InstanceStatus.ACTIVE);
+    const active = await waitForStatus(stack, id, InstanceStatus.ACTIVE);
     expect(active).toMatchObject({ configurationName: "rest-tune", allowedCidrs: ["127.0.0.0/8"], deletionProtection: true });
     expect((await psql(active.host, active.port, "app", pw, "appdb", "show work_mem")).stdout).toBe("6MB");
     const effective = await curl("GET", `${stack.url}/v1/instances/${id}/configuration`, stack.token);
@@ -92,12 +70,14 @@ describe("settings through REST and hoard-manage", () => {
     const unprotected = await curl("PATCH", `${stack.url}/v1/instances/${id}`, stack.token, { deletion_protection: false });
     expect(unprotected.status).toBe(200);
 
-    expect((await manage(["instance", "reset-status", id])).code).toBe(0);
+    expect((await stack.manage(["instance", "reset-status", id])).code).toBe(0);
     const { events } = await connectClient(stack.url, stack.token).listInstanceEvents({ id });
     expect(events[0]?.kind).toBe("RESET_STATUS");
-    await waitStatus(id, InstanceStatus.ACTIVE); // the next heartbeat says how it really is
+    // ERROR ("waiting for the guest agent") until the next heartbeat says how the server really is.
+    const client = connectClient(stack.url, stack.token);
+    await waitUntil(async () => ((await client.getInstance({ id })).instance?.status === InstanceStatus.ACTIVE ? true : undefined), "ACTIVE after reset", 30_000);
 
-    const forced = await manage(["instance", "force-delete", id]);
+    const forced = await stack.manage(["instance", "force-delete", id]);
     expect(forced.code, forced.stderr).toBe(0);
     await waitUntil(async () => ((await codeOf(connectClient(stack.url, stack.token).getInstance({ id })))?.code === Code.NotFound ? true : undefined), "deleted", 60_000);
     expect(fs.existsSync(path.join(stack.home, "instances", id))).toBe(false);
@@ -111,18 +91,18 @@ describe("settings through REST and hoard-manage", () => {
     const narrowed = { ...bundled, parameters: bundled.parameters.filter((p) => p.name !== "work_mem") };
     const file = path.join(stack.home, "narrowed.json");
     fs.writeFileSync(file, JSON.stringify(narrowed));
-    const loaded = await manage(["datastore", "version", "parameters", "load", "postgresql", "15", file]);
+    const loaded = await stack.manage(["datastore", "version", "parameters", "load", "postgresql", "15", file]);
     expect(loaded.code, loaded.stderr).toBe(0);
     const refused = await curl("POST", `${stack.url}/v1/configurations`, stack.token, { name: "wm", datastore: "postgresql", values: { work_mem: 4096 } });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.json)).toContain("unknown parameter");
 
     fs.writeFileSync(file, JSON.stringify({ ...bundled, parameters: [{ name: "x", type: "integer" }] }));
-    const malformed = await manage(["datastore", "version", "parameters", "load", "postgresql", "15", file]);
+    const malformed = await stack.manage(["datastore", "version", "parameters", "load", "postgresql", "15", file]);
     expect(malformed.code).not.toBe(0);
     expect(malformed.stderr).toContain("min");
 
-    const restored = await manage(["datastore", "version", "parameters", "load", "postgresql", "15", path.resolve(import.meta.dirname, "../../catalogue/parameters/postgresql-15.json")]);
+    const restored = await stack.manage(["datastore", "version", "parameters", "load", "postgresql", "15", path.resolve(import.meta.dirname, "../../catalogue/parameters/postgresql-15.json")]);
     expect(restored.code, restored.stderr).toBe(0);
     const accepted = await curl("POST", `${stack.url}/v1/configurations`, stack.token, { name: "wm", datastore: "postgresql", values: { work_mem: 4096 } });
     expect(accepted.status).toBe(200);

@@ -1,15 +1,11 @@
 // The operator's catalogue and access through hoard-manage and the CLI against a real stack:
 // tokens for a new project, roles, inactive versions, flavors in use, revocation.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
 import { connectClient, serviceClient } from "./clients.js";
 import { createStack, logsContaining, psql, type Stack } from "./harness.js";
 
-const run = promisify(execFile);
 let stack: Stack;
 
 beforeAll(async () => {
@@ -19,18 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.cleanup();
 });
-
-async function manage(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.resolve(import.meta.dirname, "../../dist/cli/manage-main.js"), ...args], {
-      env: { ...process.env, ...stack.env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 function codeOf(call: Promise<unknown>) {
   return call.then(() => undefined, (e: unknown) => ConnectError.from(e));
@@ -42,11 +26,11 @@ describe("operators", () => {
   let tokenId = "";
 
   it("create a project and tokens for it; a member uses Hoard, a reader only reads, neither manages", async () => {
-    expect((await manage(["project", "create", "acme"])).code).toBe(0);
-    const member = JSON.parse((await manage(["token", "create", "acme", "--name", "ci", "--roles", "member", "-f", "json"])).stdout) as { secret: string; id: string };
+    expect((await stack.manage(["project", "create", "acme"])).code).toBe(0);
+    const member = JSON.parse((await stack.manage(["token", "create", "acme", "--name", "ci", "--roles", "member", "-f", "json"])).stdout) as { secret: string; id: string };
     memberToken = member.secret;
     tokenId = member.id;
-    readerToken = (JSON.parse((await manage(["token", "create", "acme", "--name", "viewer", "--roles", "reader", "-f", "json"])).stdout) as { secret: string }).secret;
+    readerToken = (JSON.parse((await stack.manage(["token", "create", "acme", "--name", "viewer", "--roles", "reader", "-f", "json"])).stdout) as { secret: string }).secret;
 
     const asMember = connectClient(stack.url, memberToken);
     expect((await asMember.listInstances({})).instances).toEqual([]);
@@ -58,22 +42,22 @@ describe("operators", () => {
   });
 
   it("an inactive version cannot be used for new instances; active again, it can", async () => {
-    expect((await manage(["datastore", "version", "update", "redis", "7", "--inactive"])).code).toBe(0);
+    expect((await stack.manage(["datastore", "version", "update", "redis", "7", "--inactive"])).code).toBe(0);
     const asMember = connectClient(stack.url, memberToken);
     const refused = await codeOf(asMember.createInstance({ name: "r1", flavor: "tiny", volumeSizeGb: 1, datastore: "redis", datastoreVersion: "7" }));
     expect(refused?.code).toBe(Code.FailedPrecondition);
     expect(refused?.rawMessage).toContain("not active");
     const listed = JSON.parse((await stack.hoard(["datastore", "list", "-f", "json"], { HOARD_TOKEN: memberToken })).stdout) as { name: string; versions?: unknown[] }[];
     expect(listed.find((d) => d.name === "redis")?.versions ?? []).toEqual([]);
-    expect((await manage(["datastore", "version", "update", "redis", "7", "--active"])).code).toBe(0);
+    expect((await stack.manage(["datastore", "version", "update", "redis", "7", "--active"])).code).toBe(0);
     await asMember.createInstance({ name: "r1", flavor: "tiny", volumeSizeGb: 1, datastore: "redis", datastoreVersion: "7" });
   });
 
   it("a new flavor works for creates and cannot be deleted while used", async () => {
-    expect((await manage(["flavor", "create", "pico", "--vcpus", "1", "--ram", "256", "--id", "9"])).code).toBe(0);
+    expect((await stack.manage(["flavor", "create", "pico", "--vcpus", "1", "--ram", "256", "--id", "9"])).code).toBe(0);
     const created = await stack.hoard(["instance", "create", "pg-pico", "--flavor", "9", "--size", "1", "--datastore", "postgresql", "--databases", "appdb", "--users", "app:S3cret-pw", "--wait"], { HOARD_TOKEN: memberToken });
     expect(created.code, created.stderr).toBe(0);
-    const inUse = await manage(["flavor", "delete", "pico"]);
+    const inUse = await stack.manage(["flavor", "delete", "pico"]);
     expect(inUse.code).toBe(1);
     expect(inUse.stderr).toContain("failed_precondition");
   });
@@ -95,7 +79,7 @@ describe("operators", () => {
   });
 
   it("a revoked token stops working at once", async () => {
-    expect((await manage(["token", "revoke", tokenId])).code).toBe(0);
+    expect((await stack.manage(["token", "revoke", tokenId])).code).toBe(0);
     const err = await codeOf(connectClient(stack.url, memberToken).listInstances({}));
     expect(err?.code).toBe(Code.Unauthenticated);
   });

@@ -4,11 +4,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
-import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { InstanceStatus } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
 import { connectClient, serviceClient } from "./clients.js";
 import { mariadb, redisCli } from "./engine-clients.js";
-import { createStack, waitUntil, type Stack } from "./harness.js";
+import { waitForStatus } from "./instance-status.js";
+import { createStack, type Stack } from "./harness.js";
 
 let stack: Stack;
 const pw = "S3cret-pw";
@@ -21,28 +22,10 @@ afterAll(async () => {
   await stack?.cleanup();
 });
 
-/** Waits for `status`; ERROR ends the wait at once, with the fault. */
-async function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
-  const client = connectClient(stack.url, stack.token);
-  let fault: string | undefined;
-  const reached = await waitUntil(
-    async () => {
-      const { instance } = await client.getInstance({ id });
-      if (instance?.status === InstanceStatus.ERROR) fault = instance.fault?.message ?? instance.serviceDetail;
-      return instance?.status === status || fault !== undefined ? instance : undefined;
-    },
-    `${id} ${InstanceStatus[status]}`,
-    90_000,
-    100,
-  );
-  if (fault !== undefined) throw new Error(`${id} went to ERROR: ${fault}`);
-  return reached;
-}
-
 async function create(name: string, datastore: string, extra: { users?: { name: string; password: string; databases: string[] }[]; databases?: { name: string }[] } = {}) {
   const client = connectClient(stack.url, stack.token);
   const { instance } = await client.createInstance({ name, flavor: "tiny", volumeSizeGb: 1, datastore, ...extra });
-  return waitStatus(instance?.id ?? "", InstanceStatus.ACTIVE);
+  return waitForStatus(stack, instance?.id ?? "", InstanceStatus.ACTIVE);
 }
 
 describe("instance settings on MariaDB and Redis", () => {
@@ -55,20 +38,20 @@ describe("instance settings on MariaDB and Redis", () => {
     expect(poolBefore).toBeGreaterThan(0);
 
     await client.resizeInstance({ id: "maria", flavor: "small" });
-    await waitStatus(db.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, db.id, InstanceStatus.ACTIVE);
     expect(Number((await q("select @@innodb_buffer_pool_size")).stdout)).toBeGreaterThan(poolBefore);
 
     await groups.createConfiguration({ name: "maria-tune", datastore: "mariadb", values: { wait_timeout: 1234, long_query_time: 2.5 } });
     await client.updateInstance({ id: "maria", configuration: "maria-tune" });
-    await waitStatus(db.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, db.id, InstanceStatus.ACTIVE);
     expect((await q("select @@global.wait_timeout, @@global.long_query_time")).stdout).toBe("1234\t2.500000");
 
     await client.updateInstance({ id: "maria", allowedCidrs: { cidrs: ["10.0.0.0/8"] } });
-    await waitStatus(db.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, db.id, InstanceStatus.ACTIVE);
     const refused = await q("select 1");
     expect(refused.code).not.toBe(0);
     await client.updateInstance({ id: "maria", allowedCidrs: { cidrs: [] } });
-    await waitStatus(db.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, db.id, InstanceStatus.ACTIVE);
     expect((await q("select 1")).stdout).toBe("1");
     await client.deleteInstance({ id: "maria" });
   });
@@ -84,7 +67,7 @@ describe("instance settings on MariaDB and Redis", () => {
     expect(before).toBeGreaterThan(0);
 
     await client.resizeInstance({ id: "cache", flavor: "small" });
-    await waitStatus(cache.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, cache.id, InstanceStatus.ACTIVE);
     expect(await maxmemory()).toBeGreaterThan(before);
 
     const wrongEngine = await groups
@@ -94,15 +77,15 @@ describe("instance settings on MariaDB and Redis", () => {
 
     await groups.createConfiguration({ name: "redis-lru", datastore: "redis", values: { "maxmemory-policy": "allkeys-lru" } });
     await client.updateInstance({ id: "cache", configuration: "redis-lru" });
-    await waitStatus(cache.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, cache.id, InstanceStatus.ACTIVE);
     expect((await cli("CONFIG", "GET", "maxmemory-policy")).stdout).toBe("maxmemory-policy\nallkeys-lru");
 
     if (process.getuid?.() === 0) {
       await client.updateInstance({ id: "cache", allowedCidrs: { cidrs: ["10.0.0.0/8"] } });
-      await waitStatus(cache.id, InstanceStatus.ACTIVE);
+      await waitForStatus(stack, cache.id, InstanceStatus.ACTIVE);
       expect((await cli("PING")).stdout).not.toBe("PONG");
       await client.updateInstance({ id: "cache", allowedCidrs: { cidrs: [] } });
-      await waitStatus(cache.id, InstanceStatus.ACTIVE);
+      await waitForStatus(stack, cache.id, InstanceStatus.ACTIVE);
       expect((await cli("PING")).stdout).toBe("PONG");
     }
     await client.deleteInstance({ id: "cache" });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
 import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { connectClient, serviceClient } from "./clients.js";
+import { waitForStatus } from "./instance-status.js";
 import { createStack, psql, waitUntil, type Stack } from "./harness.js";
 
 let stack: Stack;
@@ -29,24 +30,6 @@ function failure(promise: Promise<unknown>): Promise<ConnectError | undefined> {
     () => undefined,
     (e: unknown) => ConnectError.from(e),
   );
-}
-
-/** Waits for `status`; ERROR ends the wait at once, with the fault. */
-async function waitStatus(id: string, status: InstanceStatus): Promise<Instance> {
-  const client = connectClient(stack.url, stack.token);
-  let fault: string | undefined;
-  const reached = await waitUntil(
-    async () => {
-      const { instance } = await client.getInstance({ id });
-      if (instance?.status === InstanceStatus.ERROR) fault = instance.fault?.message ?? instance.serviceDetail;
-      return instance?.status === status || fault !== undefined ? instance : undefined;
-    },
-    `${id} ${InstanceStatus[status]}`,
-    90_000,
-    100,
-  );
-  if (fault !== undefined) throw new Error(`${id} went to ERROR: ${fault}`);
-  return reached;
 }
 
 async function show(instance: Instance, setting: string): Promise<string> {
@@ -68,7 +51,7 @@ describe("instance settings on PostgreSQL", () => {
       databases: [{ name: "appdb" }],
       users: [{ name: "app", password: pw, databases: ["appdb"] }],
     });
-    instance = await waitStatus(created.instance?.id ?? "", InstanceStatus.ACTIVE);
+    instance = await waitForStatus(stack, created.instance?.id ?? "", InstanceStatus.ACTIVE);
   });
 
   it("resize flavor recomputes the memory settings and restarts the server", async () => {
@@ -79,7 +62,7 @@ describe("instance settings on PostgreSQL", () => {
     const busy = await failure(client.restartInstance({ id: "tuned" }));
     expect(busy?.code).toBe(Code.FailedPrecondition);
     expect(busy?.rawMessage).toContain("RESIZING");
-    const resized = await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    const resized = await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect(resized.flavor).toBe("small");
     expect(await show(instance, "shared_buffers")).toBe("256MB");
 
@@ -101,7 +84,7 @@ describe("instance settings on PostgreSQL", () => {
     expect(shrink?.rawMessage).toContain("only grow");
 
     await client.resizeInstanceVolume({ id: "tuned", sizeGb: 2 });
-    const grown = await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    const grown = await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect(grown.volume?.sizeGb).toBe(2);
     expect(Number(grown.volume?.totalBytes)).toBeGreaterThan(1.5 * 1024 ** 3);
 
@@ -135,7 +118,7 @@ describe("instance settings on PostgreSQL", () => {
     const pidBefore = await psql(instance.host, instance.port, "app", pw, "appdb", "select pg_postmaster_start_time()");
 
     await client.updateInstance({ id: "tuned", configuration: "pg-tune" });
-    const attached = await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    const attached = await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect(attached.configurationName).toBe("pg-tune");
     expect(await show(instance, "work_mem")).toBe("8MB");
     expect(await psql(instance.host, instance.port, "app", pw, "appdb", "select pg_postmaster_start_time()")).toEqual(pidBefore);
@@ -149,21 +132,21 @@ describe("instance settings on PostgreSQL", () => {
     expect(badUpdate?.code).toBe(Code.InvalidArgument);
 
     await groups.updateConfiguration({ id: "pg-tune", values: { max_connections: 57 } });
-    await waitStatus(instance.id, InstanceStatus.RESTART_REQUIRED);
+    await waitForStatus(stack, instance.id, InstanceStatus.RESTART_REQUIRED);
     expect(await show(instance, "max_connections")).not.toBe("57");
     const effective = await client.getInstanceConfiguration({ id: "tuned" });
     expect(effective.parameters.find((p) => p.name === "max_connections")).toMatchObject({ configured: "57", restartRequired: true });
 
     await client.restartInstance({ id: "tuned" });
-    await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect(await show(instance, "max_connections")).toBe("57");
     expect(await show(instance, "work_mem")).toBe("8MB");
 
     await client.updateInstance({ id: "tuned", configuration: "" });
-    await waitStatus(instance.id, InstanceStatus.RESTART_REQUIRED); // max_connections goes back to its default at the next restart
+    await waitForStatus(stack, instance.id, InstanceStatus.RESTART_REQUIRED); // max_connections goes back to its default at the next restart
     expect(await show(instance, "work_mem")).not.toBe("8MB");
     await client.restartInstance({ id: "tuned" });
-    await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     await groups.deleteConfiguration({ id: "pg-tune" });
   });
 
@@ -173,14 +156,14 @@ describe("instance settings on PostgreSQL", () => {
     expect(bad?.code).toBe(Code.InvalidArgument);
 
     await client.updateInstance({ id: "tuned", allowedCidrs: { cidrs: ["10.0.0.0/8"] } });
-    const locked = await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    const locked = await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect(locked.allowedCidrs).toEqual(["10.0.0.0/8"]);
     const refused = await psql(instance.host, instance.port, "app", pw, "appdb", "select 1");
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("no pg_hba.conf entry");
 
     await client.updateInstance({ id: "tuned", allowedCidrs: { cidrs: [] } });
-    await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
     expect((await psql(instance.host, instance.port, "app", pw, "appdb", "select 1")).stdout).toBe("1");
   });
 
@@ -189,7 +172,7 @@ describe("instance settings on PostgreSQL", () => {
     const groups = serviceClient(ConfigurationService, stack.url, stack.token);
     await groups.createConfiguration({ name: "pg-slow", datastore: "postgresql", values: { log_min_duration_statement: 100 } });
     await client.updateInstance({ id: "tuned", configuration: "pg-slow" });
-    await waitStatus(instance.id, InstanceStatus.ACTIVE);
+    await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
 
     const logs = (await client.listInstanceLogs({ id: "tuned" })).logs;
     expect(logs.find((l) => l.name === "slow")?.enabled).toBe(true);

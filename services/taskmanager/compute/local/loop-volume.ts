@@ -80,30 +80,40 @@ export async function growLoopVolume(
   options: { logger: Logger; signal?: AbortSignal },
 ): Promise<number> {
   const { logger, signal } = options;
-  const target = volumeBytes(sizeGb);
-  const current = (await stat(image)).size;
-  if (target < current) throw new VolumeShrinkError(current / GIB, target / GIB);
+  const { target, current } = await growTarget(image, sizeGb);
   if (!(await hasCapability(CAP_SYS_RESOURCE))) {
     throw new OnlineGrowUnavailableError(
       "this host cannot grow a mounted volume: resize2fs needs CAP_SYS_RESOURCE, which this process lacks",
     );
   }
   const device = await mountedLoopDevice(image, mountPoint, signal);
-  if (target > current) {
-    const handle = await open(image, "r+");
-    try {
-      await handle.truncate(target);
-    } finally {
-      await handle.close();
-    }
-    logger.info({ image, from: current, to: target }, "volume file grown");
-  }
+  await growImageFile(image, current, target, logger);
   signal?.throwIfAborted();
   await runCommand(["losetup", "--set-capacity", device], { signal });
   // No size argument: as large as the device, which is what a repeat after a crash needs too.
   await runCommand(["resize2fs", device], { signal, timeoutMs: 600_000 });
   logger.info({ device, bytes: target }, "volume file system grown");
   return target / GIB;
+}
+
+/** The image's size now and the size `sizeGb` asks for; a smaller one is VolumeShrinkError. */
+async function growTarget(image: string, sizeGb: number): Promise<{ target: number; current: number }> {
+  const target = volumeBytes(sizeGb);
+  const current = (await stat(image)).size;
+  if (target < current) throw new VolumeShrinkError(current / GIB, target / GIB);
+  return { target, current };
+}
+
+/** Extends the sparse image file to `target` bytes (it costs no disk until written). */
+async function growImageFile(image: string, current: number, target: number, logger: Logger): Promise<void> {
+  if (target <= current) return;
+  const handle = await open(image, "r+");
+  try {
+    await handle.truncate(target);
+  } finally {
+    await handle.close();
+  }
+  logger.info({ image, from: current, to: target }, "volume file grown");
 }
 
 /** Whether this host can grow a mounted ext4 (EXT4_IOC_RESIZE_FS needs CAP_SYS_RESOURCE). */
@@ -124,20 +134,10 @@ export async function growLoopVolumeOffline(
   options: { logger: Logger; signal?: AbortSignal },
 ): Promise<number> {
   const { logger, signal } = options;
-  const target = volumeBytes(sizeGb);
-  const current = (await stat(image)).size;
-  if (target < current) throw new VolumeShrinkError(current / GIB, target / GIB);
+  const { target, current } = await growTarget(image, sizeGb);
   await unmountStrictly(mountPoint, logger, signal);
   await loopSetup.runExclusive(() => detachLoopDevices(image, { signal }));
-  if (target > current) {
-    const handle = await open(image, "r+");
-    try {
-      await handle.truncate(target);
-    } finally {
-      await handle.close();
-    }
-    logger.info({ image, from: current, to: target }, "volume file grown");
-  }
+  await growImageFile(image, current, target, logger);
   // resize2fs insists on a freshly checked file system; -p repairs only what is safe unattended.
   await runCommand(["e2fsck", "-f", "-p", image], { signal, timeoutMs: 600_000, okExitCodes: [0, 1] });
   await runCommand(["resize2fs", image], { signal, timeoutMs: 600_000 });
