@@ -197,6 +197,28 @@ describe("instance settings on PostgreSQL", () => {
     expect(unknown?.code).toBe(Code.NotFound);
   });
 
+  it("a group the server cannot start with fails the restart with a fault; detaching it recovers the instance", async () => {
+    const client = connectClient(stack.url, stack.token);
+    const groups = serviceClient(ConfigurationService, stack.url, stack.token);
+    // 100 GiB of shared buffers: valid for PostgreSQL, impossible for this instance to allocate.
+    await groups.createConfiguration({ name: "pg-huge", datastore: "postgresql", values: { shared_buffers: 13_107_200 } });
+    await client.updateInstance({ id: "tuned", configuration: "pg-huge" });
+    await waitForStatus(stack, instance.id, InstanceStatus.RESTART_REQUIRED);
+
+    await client.restartInstance({ id: "tuned" });
+    const failed = await waitForStatus(stack, instance.id, InstanceStatus.ERROR);
+    expect(failed.fault?.message).toContain("restart failed");
+
+    // The server exists, so the failed instance takes new settings: no delete, no operator needed.
+    await client.updateInstance({ id: "tuned", configuration: "" });
+    await waitUntil(async () => ((await client.getInstance({ id: "tuned" })).instance?.task === "NONE" ? true : undefined), "detached", 60_000);
+    await client.restartInstance({ id: "tuned" });
+    const recovered = await waitForStatus(stack, instance.id, InstanceStatus.ACTIVE);
+    expect(recovered.fault).toBeUndefined();
+    expect((await psql(instance.host, instance.port, "app", pw, "appdb", "select v from kept")).stdout).toBe("before-grow");
+    await groups.deleteConfiguration({ id: "pg-huge" });
+  });
+
   it("deletion protection refuses delete until turned off", async () => {
     const client = connectClient(stack.url, stack.token);
     await client.updateInstance({ id: "tuned", deletionProtection: true });

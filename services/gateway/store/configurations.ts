@@ -67,7 +67,11 @@ export function createConfigurationStore(db: Db) {
           if (change.values !== undefined) {
             const attached = await tx.instance.findMany({ where: { configurationId: id, deletedAt: null }, select: { id: true, name: true, taskStatus: true } });
             for (const instance of attached) {
-              const moved = await tx.instance.updateMany({ where: { id: instance.id, taskStatus: "NONE" }, data: { taskStatus: "CONFIGURING" } });
+              // Idle, or its last task failed with its server still there (as for any other action).
+              const moved = await tx.instance.updateMany({
+                where: { id: instance.id, OR: [{ taskStatus: "NONE" }, { taskStatus: "FAILED", computeStatus: "RUNNING" }] },
+                data: { taskStatus: "CONFIGURING", faultMessage: null, faultDetails: null, faultAt: null },
+              });
               if (moved.count === 0) {
                 throw new FailedPreconditionError(
                   `instance "${instance.name}" uses this configuration and is busy with task ${instance.taskStatus}; try again when it is done`,

@@ -66,16 +66,28 @@ export interface InstanceStore {
 }
 
 export function createInstanceStore(db: Db): InstanceStore {
-  /** Moves an idle instance (or one in `alsoFrom`) into `taskStatus` with `data`, and records the task. */
+  /**
+   * Moves an idle instance (or one in `alsoFrom`) into `taskStatus` with `data`, and records the
+   * task. An instance whose last task failed but whose server exists (compute running) counts as
+   * idle: the user retries the action, or tries another, and the old fault is cleared. A failed
+   * create has no compute left, so only delete moves it on.
+   */
   async function startTaskIn(tx: Db, instanceId: string, taskStatus: string, task: NewTask, alsoFrom: string[], data: object = {}): Promise<string> {
     const moved = await tx.instance.updateMany({
-      where: { id: instanceId, deletedAt: null, taskStatus: { in: ["NONE", ...alsoFrom] } },
-      data: { ...data, taskStatus },
+      where: {
+        id: instanceId,
+        deletedAt: null,
+        OR: [{ taskStatus: { in: ["NONE", ...alsoFrom] } }, { taskStatus: "FAILED", computeStatus: "RUNNING" }],
+      },
+      data: { ...data, taskStatus, faultMessage: null, faultDetails: null, faultAt: null },
     });
     if (moved.count === 0) {
       const current = await tx.instance.findUnique({ where: { id: instanceId } });
+      const held = current?.taskStatus ?? "unknown";
       throw new FailedPreconditionError(
-        `instance "${current?.name ?? instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`,
+        held === "FAILED"
+          ? `instance "${current?.name ?? instanceId}" failed to build; delete it`
+          : `instance "${current?.name ?? instanceId}" is busy with task ${held}; try again when it is done`,
       );
     }
     const created = await tx.task.create({ data: { instanceId, ...task, state: "PENDING", step: "" } });
