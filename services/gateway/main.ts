@@ -3,20 +3,13 @@
 import { createClient } from "@connectrpc/connect";
 import { connect as connectNats } from "@nats-io/transport-node";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
-import { DatabaseService } from "../../gen/proto/hoard/v1/database_pb.js";
-import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
-import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
-import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
-import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
-import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
-import { UserService } from "../../gen/proto/hoard/v1/user_pb.js";
 import { TaskManagerService } from "../../gen/proto/hoard/taskmanager/v1/taskmanager_pb.js";
 import type { PlatformConfig } from "../platform/config.js";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { createAgentClients } from "./agents.js";
+import { publicServices } from "./public-services.js";
 import { loadGatewayConfig } from "./config.js";
 import { registerCatalogueServices } from "./handlers/catalogue.js";
 import { registerDatabaseService } from "./handlers/databases.js";
@@ -42,16 +35,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-const publicServices = [
-  InstanceService,
-  ConfigurationService,
-  DatabaseService,
-  UserService,
-  RootService,
-  DatastoreService,
-  FlavorService,
-  ManageService,
-];
 
 export async function startGateway(platform: PlatformConfig, db: Db, rootLogger: Logger): Promise<Gateway> {
   const logger = rootLogger.child({ component: "gateway" });
