@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { BackupService } from "../gen/proto/hoard/v1/backup_pb.js";
 import { ConfigurationService } from "../gen/proto/hoard/v1/configuration_pb.js";
 import { DatabaseService } from "../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../gen/proto/hoard/v1/datastore_pb.js";
@@ -68,6 +69,7 @@ export interface HoardClients {
   datastores: Client<typeof DatastoreService>;
   flavors: Client<typeof FlavorService>;
   configurations: Client<typeof ConfigurationService>;
+  backups: Client<typeof BackupService>;
   manage: Client<typeof ManageService>;
 }
 
@@ -88,6 +90,7 @@ export function createClients(conn: Connection): HoardClients {
     datastores: createClient(DatastoreService, transport),
     flavors: createClient(FlavorService, transport),
     configurations: createClient(ConfigurationService, transport),
+    backups: createClient(BackupService, transport),
     manage: createClient(ManageService, transport),
   };
 }

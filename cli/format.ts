@@ -73,3 +73,22 @@ function width(text: string): number {
 function pad(text: string, w: number): string {
   return text + " ".repeat(Math.max(0, w - width(text)));
 }
+
+const byteUnits = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** A byte count for people: "512 B", "12.3 MiB" (binary units, one decimal). JSON keeps the exact number. */
+export function humanBytes(bytes: number | bigint): string {
+  let n = Number(bytes);
+  if (n < 1024) return `${n} B`;
+  let unit = -1;
+  while (n >= 1024 && unit < byteUnits.length - 1) {
+    n /= 1024;
+    unit++;
+  }
+  // 1023.96 KiB rounds to "1024.0 KiB"; say "1.0 MiB" instead.
+  if (n.toFixed(1) === "1024.0" && unit < byteUnits.length - 1) {
+    n /= 1024;
+    unit++;
+  }
+  return `${n.toFixed(1)} ${byteUnits[unit] ?? ""}`;
+}

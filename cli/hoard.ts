@@ -1,5 +1,6 @@
 // `hoard`: the users' CLI, speaking `openstack database`'s nouns and verbs to the gateway.
 // runHoard runs one command line in-process and returns its exit code; main.ts binds it to `process`.
+import { registerBackupCommands } from "./commands/backup.js";
 import { registerCatalogCommands } from "./commands/catalog.js";
 import { registerConfigurationCommands } from "./commands/configuration.js";
 import { registerDatabaseCommands } from "./commands/database.js";
@@ -22,6 +23,7 @@ const hoard: ProgramSpec = {
     registerUserCommands(program, ctx);
     registerRootCommands(program, ctx);
     registerConfigurationCommands(program, ctx);
+    registerBackupCommands(program, ctx);
     registerLogCommands(program, ctx, "an instance's logs (the same as instance log)");
     registerCatalogCommands(program, ctx);
     registerStackCommands(program);

@@ -2,6 +2,7 @@
 // one) and the columns of the list tables. Status enums print without their prefix (ACTIVE, HEALTHY).
 import type { DescEnum, JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { BackupState, BackupStateSchema, type Backup } from "../gen/proto/hoard/v1/backup_pb.js";
 import type {
   Configuration,
   ConfigurationInstance,
@@ -22,7 +23,7 @@ import {
 } from "../gen/proto/hoard/v1/instance_pb.js";
 import type { Project, Token } from "../gen/proto/hoard/v1/manage_pb.js";
 import type { User } from "../gen/proto/hoard/v1/user_pb.js";
-import type { Scalar } from "./format.js";
+import { humanBytes, type Scalar } from "./format.js";
 
 /** An enum value's name without its prefix; "" for UNSPECIFIED, the number for a value this CLI predates. */
 export function enumLabel(schema: DescEnum, value: number): string {
@@ -36,6 +37,10 @@ export function statusLabel(status: InstanceStatus): string {
 
 export function operatingStatusLabel(status: OperatingStatus): string {
   return enumLabel(OperatingStatusSchema, status);
+}
+
+export function backupStateLabel(state: BackupState): string {
+  return enumLabel(BackupStateSchema, state);
 }
 
 function time(ts: Timestamp | undefined): string | null {
@@ -144,6 +149,58 @@ export const instanceLogColumns = ["Name", "Type", "Enabled", "Size (bytes)", "D
 
 export function instanceLogRow(l: InstanceLog): Scalar[] {
   return [l.name, l.type, l.enabled, Number(l.sizeBytes), l.description];
+}
+
+/** `backup show -f json`, and each element of `backup list -f json`: byte counts exact, as numbers. */
+export function backupView(b: Backup): Record<string, unknown> {
+  return {
+    id: b.id,
+    name: b.name,
+    description: b.description,
+    status: backupStateLabel(b.state),
+    instance_id: b.instanceId,
+    datastore: b.datastore,
+    datastore_version: b.datastoreVersion,
+    kind: b.kind,
+    size_bytes: Number(b.sizeBytes),
+    stored_bytes: Number(b.storedBytes),
+    storage: b.storage,
+    volume_size: b.volumeSizeGb,
+    fault: b.fault,
+    created: time(b.createdAt),
+    completed: time(b.completedAt),
+  };
+}
+
+/** A backup as a Field/Value table: the same fields, with sizes people read ("12.3 MiB"). */
+export function backupFields(b: Backup): Record<string, unknown> {
+  const readable: Record<string, [string, string]> = {
+    size_bytes: ["size", backupSize(b, b.sizeBytes)],
+    stored_bytes: ["stored_size", backupSize(b, b.storedBytes)],
+  };
+  return Object.fromEntries(Object.entries(backupView(b)).map(([key, value]) => readable[key] ?? [key, value]));
+}
+
+/** Columns of `backup list` (as `openstack database backup list`, with sizes and where it came from). */
+export const backupColumns = ["ID", "Name", "Instance ID", "Datastore", "Datastore Version", "Status", "Size", "Stored", "Created"];
+
+export function backupRow(b: Backup): Scalar[] {
+  return [
+    b.id,
+    b.name,
+    b.instanceId,
+    b.datastore,
+    b.datastoreVersion,
+    backupStateLabel(b.state),
+    backupSize(b, b.sizeBytes),
+    backupSize(b, b.storedBytes),
+    time(b.createdAt),
+  ];
+}
+
+/** A size is known once the backup is taken; before that an empty cell reads better than "0 B". */
+function backupSize(b: Backup, bytes: bigint): string {
+  return bytes === 0n && b.state !== BackupState.COMPLETED ? "" : humanBytes(bytes);
 }
 
 /** A configuration group as JSON: its values keep their JSON types. */

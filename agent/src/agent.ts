@@ -64,7 +64,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     });
     void logConnectionEvents(nc, log);
 
-    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle, engine: config.engine }), {
+    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle, engine: config.engine, nc }), {
       subject: agentWildcard(instanceId),
       logger: log,
       interceptors: [createRequestScopeInterceptor(log, scrubber)],

@@ -9,14 +9,17 @@
 // are refused with FAILED_PRECONDITION at once, and Start, Stop and Restart first wait for the
 // administrative calls already under way, so a restart never cuts one in half.
 import { statfs } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { DeadlineExceededError, FailedPreconditionError, isServerFault } from "../../services/platform/errors.js";
 import type {
   ConfigureResult,
   DatastoreAdmin,
+  DatastoreBackups,
   DatastoreCapabilities,
   GuestLogs,
   PrepareSpec,
+  RestoreSpec,
   ServerSettings,
 } from "./datastores/manager.js";
 import { describeError, toOperationError } from "./errors.js";
@@ -61,6 +64,13 @@ export interface Lifecycle {
   /** At agent start-up: finds out whether the datastore is prepared and, if so, brings the server back. */
   resume(): Promise<void>;
   prepare(spec: PrepareSpec, signal: AbortSignal): Promise<void>;
+  /**
+   * Builds a never-prepared instance from a backup (`open` gives its byte stream) instead of
+   * Prepare, with the same once-at-a-time and repeat-is-harmless rules.
+   */
+  restore(open: (signal: AbortSignal) => Promise<Readable>, spec: RestoreSpec, signal: AbortSignal): Promise<void>;
+  /** Runs a backup like an administrative call: a healthy server, no lifecycle operation alongside. */
+  backup<T>(run: (backups: DatastoreBackups) => Promise<T>, signal: AbortSignal): Promise<T>;
   start(signal: AbortSignal): Promise<void>;
   stop(signal: AbortSignal): Promise<void>;
   restart(signal: AbortSignal): Promise<void>;
@@ -190,19 +200,26 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     }
   }
 
-  async function runPrepare(spec: PrepareSpec): Promise<void> {
+  /** Prepare or restore: BUILDING while it runs, then supervised and prepared, or FAILED with the reason. */
+  async function runInitialisation(operation: "prepare" | "restore", work: () => Promise<void>): Promise<void> {
     enter({ kind: "preparing" });
-    log.info({ databases: spec.databases.map((d) => d.name), users: spec.users.map((u) => u.name) }, "prepare starting");
     try {
-      await guarded("prepare", () => manager.prepare(spec, lifetime));
-      await guarded("prepare", () => supervisor.supervise().then(() => undefined));
+      await guarded(operation, work);
+      await guarded(operation, () => supervisor.supervise().then(() => undefined));
     } catch (err) {
-      enter({ kind: "failed", detail: err instanceof Error ? err.message : "prepare failed" });
+      enter({ kind: "failed", detail: err instanceof Error ? err.message : `${operation} failed` });
       throw err;
     }
     enter({ kind: "prepared" });
-    log.info("prepare done");
+    log.info(`${operation} done`);
     void refreshVolume();
+  }
+
+  /** Prepare and Restore once prepared: a repeat (after a taskmanager restart) only makes sure the server runs. */
+  async function ensureRunning(signal: AbortSignal): Promise<void> {
+    if (supervisor.desired !== "running" || supervisor.health?.state !== "HEALTHY") {
+      await exclusive("start", signal, () => supervisor.start(signal));
+    }
   }
 
   async function runAdmin<T>(operation: string, call: (admin: DatastoreAdmin) => Promise<T>, options: AdminCallOptions = {}): Promise<T> {
@@ -279,15 +296,24 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     async prepare(spec, signal) {
       scrubber.add(spec.adminPassword);
       for (const user of spec.users) scrubber.add(user.password);
-      if (phase.kind === "prepared") {
-        // Already done (a repeated call after a taskmanager restart): only make sure the server runs.
-        if (supervisor.desired !== "running" || supervisor.health?.state !== "HEALTHY") {
-          await exclusive("start", signal, () => supervisor.start(signal));
-        }
-        return;
-      }
-      preparing ??= runPrepare(spec).finally(() => (preparing = undefined));
+      if (phase.kind === "prepared") return ensureRunning(signal);
+      log.info({ databases: spec.databases.map((d) => d.name), users: spec.users.map((u) => u.name) }, "prepare starting");
+      preparing ??= runInitialisation("prepare", () => manager.prepare(spec, lifetime)).finally(() => (preparing = undefined));
       await untilAborted(preparing, signal);
+    },
+
+    async restore(open, spec, signal) {
+      scrubber.add(spec.adminPassword);
+      if (phase.kind === "prepared") return ensureRunning(signal);
+      log.info("restore starting");
+      preparing ??= runInitialisation("restore", async () => manager.backups.restore(await open(lifetime), spec, lifetime)).finally(
+        () => (preparing = undefined),
+      );
+      await untilAborted(preparing, signal);
+    },
+
+    backup(run, signal) {
+      return runAdmin("backup", () => run(manager.backups), { signal });
     },
 
     async start(signal) {

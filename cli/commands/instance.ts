@@ -1,6 +1,7 @@
 // `hoard instance create|list|show|rename|restart|stop|start|events|delete`, with the nouns, verbs and
 // flags of `openstack database instance ...`; update, resize and configuration are in instance-settings.ts,
-// log in instance-log.ts. Instances are named by name or id; the gateway resolves both.
+// log in instance-log.ts. Instances are named by name or id; the gateway resolves both. `create --backup`
+// restores a backup into a new instance (a restore never overwrites an existing one).
 import type { Command } from "commander";
 import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import type { HoardClients } from "../connection.js";
@@ -19,6 +20,7 @@ import { waitForActive, waitForDeleted, waitForShutdown, type WaitOptions } from
 import { registerLogCommands } from "./instance-log.js";
 import { registerInstanceSettingsCommands } from "./instance-settings.js";
 import {
+  answered,
   collect,
   noteRestartRequired,
   printList,
@@ -32,9 +34,10 @@ import {
 
 interface CreateOptions extends FormatOptions, WaitFlags {
   flavor: string;
-  size: string;
-  datastore: string;
+  size?: string;
+  datastore?: string;
   datastoreVersion?: string;
+  backup?: string;
   databases?: string[];
   users?: string[];
   configuration?: string;
@@ -91,12 +94,13 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
 
   const create = instance
     .command("create")
-    .description("create an instance")
+    .description("create an instance, empty or restored from a backup (--backup)")
     .argument("<name>", "instance name, unique in the project")
     .requiredOption("--flavor <flavor>", "flavor name or id")
-    .requiredOption("--size <GB>", "volume size in GiB")
-    .requiredOption("--datastore <datastore>", 'datastore name, e.g. "postgresql"')
-    .option("--datastore-version <version>", "datastore version (default: the datastore's default)")
+    .option("--size <GB>", "volume size in GiB (required, unless --backup: then the backup's)")
+    .option("--datastore <datastore>", 'datastore name, e.g. "postgresql" (required, unless --backup: then the backup\'s)')
+    .option("--datastore-version <version>", "datastore version (default: the datastore's default; with --backup, the backup's)")
+    .option("--backup <backup>", "restore this backup (name or id) into the new instance; its databases and users come with it")
     .option("--databases <names>", "databases to create, comma-separated (repeatable)", collect)
     .option(
       "--users <users>",
@@ -110,17 +114,25 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
   withWait(withFormat(create), "the instance is ACTIVE").action(async (name: string, opts: CreateOptions) => {
       const databases = parseDatabases(opts.databases);
       const users = parseUsers(opts.users, databases.map((d) => d.name));
-      const volumeSizeGb = parseIntFlag("--size", opts.size, 1, 1024);
+      const backup = nonEmptyFlag("--backup", opts.backup);
+      if (backup !== undefined && (databases.length > 0 || users.length > 0)) {
+        throw new UsageError("a restored instance gets its databases and users from the backup: leave out --databases and --users");
+      }
+      const size = opts.size === undefined ? undefined : parseIntFlag("--size", opts.size, 1, 1024);
+      const datastore = nonEmptyFlag("--datastore", opts.datastore);
+      // Commander's words, in its order: without --backup these two are required.
+      if (backup === undefined && size === undefined) throw new UsageError("required option '--size <GB>' not specified");
+      if (backup === undefined && datastore === undefined) throw new UsageError("required option '--datastore <datastore>' not specified");
       const configuration = nonEmptyFlag("--configuration", opts.configuration) ?? "";
       const allowedCidrs = parseNames("--allowed-cidr", opts.allowedCidr, "CIDR");
       const wait = waitOptions(ctx, opts);
       const clients = ctx.clients();
+      const placement = await placementOf(clients, { backup, datastore, datastoreVersion: opts.datastoreVersion, size });
       const res = await clients.instances.createInstance({
         name,
         flavor: opts.flavor,
-        volumeSizeGb,
-        datastore: opts.datastore,
-        datastoreVersion: opts.datastoreVersion ?? "",
+        ...placement,
+        backup: backup ?? "",
         databases,
         users,
         configuration,
@@ -213,6 +225,37 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     });
 
   registerLogCommands(instance, ctx, "read an instance's logs and turn the optional ones on or off");
+}
+
+/** Where a new instance runs: what the API needs besides its name and flavor. */
+interface Placement {
+  datastore: string;
+  datastoreVersion: string;
+  volumeSizeGb: number;
+}
+
+/**
+ * The flags' datastore, version and size; a restore takes what they leave out from its backup (one
+ * GetBackup), since the API restores only onto the backup's datastore version and at least its volume
+ * size. Without a backup, the caller has made sure of --datastore and --size.
+ */
+async function placementOf(
+  clients: HoardClients,
+  given: { backup: string | undefined; datastore: string | undefined; datastoreVersion: string | undefined; size: number | undefined },
+): Promise<Placement> {
+  const { backup, datastore, datastoreVersion, size } = given;
+  if (datastore !== undefined && size !== undefined && (backup === undefined || datastoreVersion !== undefined)) {
+    return { datastore, datastoreVersion: datastoreVersion ?? "", volumeSizeGb: size };
+  }
+  if (backup === undefined) throw new Error("--datastore and --size are checked before a create without --backup");
+  const source = answered((await clients.backups.getBackup({ id: backup })).backup, "the backup");
+  const engine = datastore ?? source.datastore;
+  return {
+    datastore: engine,
+    // Another datastore's version names mean nothing here; the API says why that restore cannot go.
+    datastoreVersion: datastoreVersion ?? (engine === source.datastore ? source.datastoreVersion : ""),
+    volumeSizeGb: size ?? source.volumeSizeGb,
+  };
 }
 
 /** Every instance RPC answers with the instance; a reply without one is a gateway bug. */

@@ -32,6 +32,12 @@ const rules: Record<string, Record<string, Role>> = {
     ReplaceConfiguration: "member",
     DeleteConfiguration: "member",
   },
+  "hoard.v1.BackupService": {
+    GetBackup: "reader",
+    ListBackups: "reader",
+    CreateBackup: "member",
+    DeleteBackup: "member",
+  },
   "hoard.v1.DatabaseService": {
     ListDatabases: "reader",
     CreateDatabase: "member",

@@ -7,12 +7,14 @@ import { TaskManagerService } from "../../gen/proto/hoard/taskmanager/v1/taskman
 import type { PlatformConfig } from "../platform/config.js";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
+import { backupStorageFromEnv, openBackupStorage } from "../platform/backup-settings.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { createAgentClients } from "./agents.js";
 import { publicServices } from "./public-services.js";
 import { loadGatewayConfig } from "./config.js";
 import { registerCatalogueServices } from "./handlers/catalogue.js";
 import { registerDatabaseService } from "./handlers/databases.js";
+import { registerBackupService } from "./handlers/backups.js";
 import { registerConfigurationService } from "./handlers/configurations.js";
 import { registerInstanceService } from "./handlers/instances.js";
 import { registerManageService } from "./handlers/manage.js";
@@ -25,6 +27,7 @@ import { createValidateInterceptor } from "./interceptors/validate.js";
 import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
 import { createCatalogueStore } from "./store/catalogue.js";
+import { createBackupStore } from "./store/backups.js";
 import { createConfigurationStore } from "./store/configurations.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
@@ -51,6 +54,8 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
   const catalogue = createCatalogueStore(db);
   const instances = createInstanceStore(db);
   const configurations = createConfigurationStore(db);
+  const backups = createBackupStore(db);
+  const backupStorage = backupStorageFromEnv(platform.home);
   const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
   const agents = createAgentClients(nc);
   const health = createHealthService();
@@ -67,12 +72,23 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
         instances,
         catalogue,
         configurations,
+        backups,
         agents,
         secrets: createSecretBox(loadSecretKey(platform.home)),
         submitTask,
         maxVolumeGb: config.maxVolumeGb,
       });
       registerConfigurationService(router, { configurations, catalogue, submitTask });
+      registerBackupService(router, {
+        backups,
+        instances,
+        storage: backupStorage,
+        submitTask,
+        async deleteObjects(backup) {
+          const storage = await openBackupStorage({ kind: backup.storageKind, location: backup.storageLocation }, nc);
+          for (const object of JSON.parse(backup.objects) as { key: string }[]) await storage.delete(object.key);
+        },
+      });
       registerCatalogueServices(router, catalogue);
       registerDatabaseService(router, instances, agents);
       registerUserService(router, instances, agents);

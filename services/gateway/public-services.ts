@@ -1,5 +1,6 @@
 // The services the gateway serves to users, in one list for the server, reflection, health and the
 // access rules' completeness test.
+import { BackupService } from "../../gen/proto/hoard/v1/backup_pb.js";
 import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
 import { DatabaseService } from "../../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
@@ -12,6 +13,7 @@ import { UserService } from "../../gen/proto/hoard/v1/user_pb.js";
 export const publicServices = [
   InstanceService,
   ConfigurationService,
+  BackupService,
   DatabaseService,
   UserService,
   RootService,

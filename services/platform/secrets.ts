@@ -1,8 +1,8 @@
 // Secrets at rest (initial user passwords and admin passwords in task payloads) are sealed with
 // AES-256-GCM under a key from config, so a copy of the state database alone reveals nothing.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
+import { loadOrCreateKey } from "./key-file.js";
 
 export interface SecretBox {
   seal(plaintext: string): string;
@@ -35,14 +35,6 @@ export function createSecretBox(key: Buffer): SecretBox {
  * The key comes from HOARD_SECRET_KEY (base64) when set (production: every replica shares it),
  * else from $HOARD_HOME/secret.key, created 0600 on first use (the embedded default).
  */
-export function loadSecretKey(home: string, env = process.env): Buffer {
-  if (env.HOARD_SECRET_KEY) return Buffer.from(env.HOARD_SECRET_KEY, "base64");
-  const file = path.join(home, "secret.key");
-  fs.mkdirSync(home, { recursive: true });
-  try {
-    fs.writeFileSync(file, randomBytes(32).toString("base64"), { flag: "wx", mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+export function loadSecretKey(home: string, env: Record<string, string | undefined> = process.env): Buffer {
+  return loadOrCreateKey({ envVar: "HOARD_SECRET_KEY", file: path.join(home, "secret.key"), env });
 }

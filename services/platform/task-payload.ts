@@ -29,12 +29,19 @@ export interface ResizeVolumePayload {
   volumeSizeGb: number;
 }
 
+/** What a BACKUP task carries: the backup row it fills in. */
+export interface BackupPayload {
+  backupId: string;
+}
+
+type ActionPayload = ResizeFlavorPayload | ResizeVolumePayload | BackupPayload;
+
 /** Payloads without secrets are plain JSON. */
-export function actionPayload(payload: ResizeFlavorPayload | ResizeVolumePayload): string {
+export function actionPayload(payload: ActionPayload): string {
   return JSON.stringify(payload);
 }
 
-export function openActionPayload<T extends ResizeFlavorPayload | ResizeVolumePayload>(payload: string): T {
+export function openActionPayload<T extends ActionPayload>(payload: string): T {
   return JSON.parse(payload) as T;
 }
 
@@ -48,6 +55,7 @@ export const taskDeadlinesMs = {
   RESIZE_FLAVOR: 10 * 60_000,
   RESIZE_VOLUME: 10 * 60_000,
   CONFIGURE: 5 * 60_000,
+  BACKUP: 6 * 60 * 60_000,
 } as const;
 
 export type TaskKind = keyof typeof taskDeadlinesMs;

@@ -8,6 +8,7 @@ import type { PlatformConfig } from "../platform/config.js";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { createNatsTransport } from "../platform/nats-rpc.js";
+import { loadMasterKey } from "../platform/backup/index.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { agentSubject } from "../platform/subjects.js";
 import { createLocalProvider } from "./compute/local/index.js";
@@ -51,7 +52,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
       }),
     );
   const runner = createRunner(
-    { store, provider, agentFor, secrets: createSecretBox(loadSecretKey(platform.home)), agentConnectTimeoutMs: config.agentConnectTimeoutMs },
+    { store, provider, agentFor, secrets: createSecretBox(loadSecretKey(platform.home)), backupMasterKey: loadMasterKey(platform.home), agentConnectTimeoutMs: config.agentConnectTimeoutMs },
     store,
     { pollMs: config.pollMs, leaseMs: config.leaseMs, logger, deadlineCapsMs: config.taskDeadlineCapsMs },
   );

@@ -6,6 +6,7 @@ import type { TaskStore, ClaimedTask } from "./store/tasks.js";
 import { createWorkflow } from "./workflows/create.js";
 import { deleteWorkflow } from "./workflows/delete.js";
 import { restartWorkflow, startWorkflow, stopWorkflow } from "./workflows/lifecycle.js";
+import { backupWorkflow, failBackup } from "./workflows/backup.js";
 import { configureWorkflow, resizeFlavorWorkflow, resizeVolumeWorkflow } from "./workflows/settings.js";
 import { TaskFault, type Workflow, type WorkflowContext, type WorkflowDeps } from "./workflows/context.js";
 import type { TaskmanagerConfig } from "./config.js";
@@ -19,6 +20,7 @@ const workflows: Record<string, Workflow> = {
   RESIZE_FLAVOR: resizeFlavorWorkflow,
   RESIZE_VOLUME: resizeVolumeWorkflow,
   CONFIGURE: configureWorkflow,
+  BACKUP: backupWorkflow,
 };
 
 export interface RunnerOptions {
@@ -146,6 +148,13 @@ export function createRunner(deps: Omit<WorkflowDeps, "cancelRunning">, store: T
     const superseded = message === "superseded by a delete" || (await store.taskStatusOf(task.instance.id)) === "DELETING";
     logger.warn({ err, step }, superseded ? "task superseded" : "task failed");
     await store.finish(task.id, { state: "FAILED", fault: message });
+    if (task.kind === "BACKUP") {
+      // The backup failed, not the instance: it kept serving, and takes new actions at once
+      // (unless a delete superseded the backup: then the instance is the delete's).
+      await failBackup({ store, task }, message, { releaseInstance: !superseded });
+      await store.addEvent(task.instance.id, task.kind, `backup failed: ${message}`, task.requestId);
+      return;
+    }
     if (superseded || task.kind === "DELETE") {
       if (task.kind === "DELETE") await markFault(task, message, step);
       return;

@@ -1,7 +1,7 @@
 // An in-memory Hoard gateway for the CLI tests: the real connect-node stack on a real port, with
 // InstanceService, DatastoreService and FlavorService kept in maps, the guest services
 // (Database/User/Root) in fake-guest.ts, ManageService in fake-manage.ts, ConfigurationService in
-// fake-configuration.ts and instance logs in fake-logs.ts. Lifecycles are scripted by polls:
+// fake-configuration.ts, BackupService in fake-backup.ts and instance logs in fake-logs.ts. Lifecycles are scripted by polls:
 // a created instance is BUILD on its first GetInstance and ACTIVE (or ERROR) on the second; a deleted
 // one is DELETING once, then NOT_FOUND; a restarted or started one is REBOOT once, then ACTIVE; a
 // stopped one is REBOOT once, then SHUTDOWN (or ERROR); a resized one is RESIZE once, and one whose
@@ -26,6 +26,7 @@ import {
   type CreateInstanceRequest,
   type Instance,
 } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { registerFakeBackupService, type BackupOutcome, type FakeBackups } from "./fake-backup.js";
 import { registerFakeConfigurationService, type FakeConfigurations } from "./fake-configuration.js";
 import { registerFakeGuestServices, type FakeGuest } from "./fake-guest.js";
 import { FakeLogs } from "./fake-logs.js";
@@ -88,6 +89,8 @@ export interface FakeHoard {
   stopOutcome: StopOutcome;
   /** Outcome of resizes and settings changes; "active" unless a test says otherwise. */
   settleOutcome: SettleOutcome;
+  /** Outcome of the next backups; "completed" unless a test says otherwise. */
+  backupOutcome: BackupOutcome;
   /** How many of the next ReadInstanceLog calls answer UNAVAILABLE. */
   failLogReads: number;
   /** Page size when a ListInstances request names none: small, so paging is exercised. */
@@ -98,6 +101,8 @@ export interface FakeHoard {
   catalogue: FakeCatalogue;
   /** Configuration groups. */
   configurations: FakeConfigurations;
+  /** Backups. */
+  backups: FakeBackups;
   /** An instance's logs, by id or name. */
   logs(id: string): FakeLogs;
   close(): Promise<void>;
@@ -116,12 +121,14 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
     buildOutcome: "active",
     stopOutcome: "shutdown",
     settleOutcome: "active",
+    backupOutcome: "completed",
     failLogReads: 0,
     defaultPageSize: 2,
     guests: new Map(),
     catalogue,
     // Set when the routes are registered, before the server listens.
     configurations: undefined as unknown as FakeConfigurations,
+    backups: undefined as unknown as FakeBackups,
     logs: (id) => find(id).logs,
     close: async () => {},
   };
@@ -160,6 +167,15 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
           throw new ConnectError(`instance "${req.name}" already exists`, Code.AlreadyExists);
         }
         const group = req.configuration === "" ? undefined : fake.configurations.find(req.configuration);
+        const datastoreVersion = req.datastoreVersion || "15";
+        if (req.backup !== "") {
+          fake.backups.restorable(req.backup, {
+            datastore: req.datastore,
+            datastoreVersion,
+            volumeSizeGb: req.volumeSizeGb,
+            guestItems: req.databases.length + req.users.length,
+          });
+        }
         const instance = create(InstanceSchema, {
           id: randomUUID(),
           name: req.name,
@@ -167,7 +183,7 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
           status: InstanceStatus.BUILD,
           operatingStatus: OperatingStatus.UNKNOWN,
           datastore: req.datastore,
-          datastoreVersion: req.datastoreVersion || "15",
+          datastoreVersion,
           flavor: req.flavor,
           flavorId: `f-${req.flavor}`,
           volume: { sizeGb: req.volumeSizeGb, kind: "loop", usedBytes: 0n },
@@ -351,6 +367,12 @@ export async function startFakeHoard(token: string, adminToken = token): Promise
       record,
       catalogue,
       instances: () => entries.map((e) => e.instance),
+    });
+    fake.backups = registerFakeBackupService(router, {
+      record,
+      instance,
+      instances: () => entries.map((e) => e.instance),
+      outcome: () => fake.backupOutcome,
     });
     registerFakeManageService(router, catalogue, {
       record,

@@ -32,3 +32,19 @@ export class DatastoreEngineError extends Error {
     this.detail = detail;
   }
 }
+
+/**
+ * The backup stream a restore reads failed, ended early, or does not hold a backup this engine can
+ * restore (INTERNAL unless mapped; `cause` holds the stream's own error when it failed). Repeating
+ * the restore from the same source helps only when the failure was the source's, not the data's.
+ */
+export class DatastoreBackupStreamError extends Error {
+  override readonly name = "DatastoreBackupStreamError";
+  /** What the extracting or verifying tool said, for the agent's log. */
+  readonly detail: string;
+
+  constructor(message: string, detail = "", options?: ErrorOptions) {
+    super(message, options);
+    this.detail = detail;
+  }
+}

@@ -1,5 +1,6 @@
 // The contract every datastore engine implements inside the guest agent. The agent's RPC
 // handlers only ever talk to this interface; engine specifics stay in datastores/<engine>/.
+import type { Readable } from "node:stream";
 
 /** Where an instance lives on disk and on the network, fixed for its lifetime. */
 export interface InstanceLayout {
@@ -182,6 +183,56 @@ export interface GuestLogs {
   rotate(): Promise<void>;
 }
 
+/** What a restore needs besides the backup: the new instance's settings and its admin password. */
+export interface RestoreSpec extends ServerSettings {
+  /** Password for the engine's internal administrative account (replaces the source instance's). */
+  adminPassword: string;
+}
+
+/** What a backup tool's output is: a tar from pg_basebackup, an xbstream from mariadb-backup, a tar holding a Redis RDB and ACL file. */
+export type BackupFormat = "pg-tar" | "xbstream" | "redis-tar";
+
+/** Engine facts of a finished backup, for the backup record (and later for incrementals and point-in-time recovery). */
+export interface BackupFacts {
+  format: BackupFormat;
+  /** The server's version string, e.g. "15.14 (Debian 15.14-0+deb12u1)". */
+  engineVersion: string;
+  /** PostgreSQL: startLsn, endLsn, timeline; MariaDB: fromLsn, toLsn, lastLsn (and binlog file and position when the binlog is on); Redis: savedAt. */
+  details: Record<string, string>;
+}
+
+/** A full backup as one byte stream, taken while the server keeps serving queries. */
+export interface BackupStream {
+  /**
+   * The engine tool's output. Ends only after the tool succeeded, and errors (with the same error
+   * as `done`) when it failed, so a truncated backup never reads as a complete one. Destroying it
+   * before its end cancels the backup.
+   */
+  data: Readable;
+  /** Resolves when the tool exited successfully after `data` ended; rejects with an error of ./errors.ts otherwise. */
+  done: Promise<BackupFacts>;
+}
+
+/** Backups and restores of whole instances, as byte streams (compression, encryption and storage are the caller's). */
+export interface DatastoreBackups {
+  /**
+   * Starts a full backup; the caller must consume `data` (backpressure reaches the engine tool).
+   * Requires a healthy server (DatastorePreconditionError otherwise). Runs beside every other
+   * operation: it takes nothing from the manager's queue for the length of the copy.
+   */
+  backup(signal: AbortSignal): Promise<BackupStream>;
+  /**
+   * Builds this (never prepared, empty) instance's data directory from a backup stream, starts the
+   * server with `spec`'s settings and admin password (the agent keeps control), and marks the
+   * instance prepared. Databases, users and their passwords are the backup's. A stream that errors
+   * or holds no valid backup leaves nothing half-restored behind: the data directory is removed
+   * and the error rethrown (DatastoreBackupStreamError for the stream's own failure or a backup
+   * that does not verify). A prepared instance is refused with DatastorePreconditionError; a
+   * restore or prepare an agent crash cut short is started over.
+   */
+  restore(data: Readable, spec: RestoreSpec, signal: AbortSignal): Promise<void>;
+}
+
 /** Operations of one engine. Lifecycle methods are idempotent: the agent may repeat them after a crash. */
 export interface DatastoreManager extends DatastoreAdmin {
   /** True when `prepare` has completed before (the data directory is initialised). */
@@ -207,6 +258,7 @@ export interface DatastoreManager extends DatastoreAdmin {
   /** Current values of the named parameters as the running server reports them (names it does not know are left out). */
   effectiveParameters(names: string[]): Promise<Record<string, string>>;
   readonly logs: GuestLogs;
+  readonly backups: DatastoreBackups;
 }
 
 /** Builds a manager for one instance. Registered per engine id ("postgresql", ...). */

@@ -1,9 +1,11 @@
 // hoard.guestagent.v1.GuestAgentService: protobuf in, protobuf out; the work is the lifecycle's.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { adminHandlers } from "./admin.js";
+import { backupHandlers } from "./backups.js";
 import { logHandlers } from "./logs.js";
 import { toPrepareSpec, toServerSettings } from "./prepare-spec.js";
 
@@ -15,6 +17,8 @@ export interface GuestAgentHandlerDeps {
    */
   engine?: string;
   lifecycle: Lifecycle;
+  /** The agent's NATS connection, for backups kept in a JetStream object store. */
+  nc?: NatsConnection;
 }
 
 export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgentHandlerDeps): void {
@@ -22,6 +26,7 @@ export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgen
   const service: ServiceImpl<typeof GuestAgentService> = {
     ...adminHandlers(deps.engine, lifecycle),
     ...logHandlers(lifecycle),
+    ...backupHandlers(lifecycle, deps.nc),
     ping() {
       return { instanceId, pid: process.pid, prepared: lifecycle.prepared };
     },

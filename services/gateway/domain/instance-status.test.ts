@@ -41,6 +41,9 @@ const expected: Record<string, Record<string, [S, O]>> = {
   CONFIGURING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.UPDATE, deriveStatus({ task: "NONE", service: s }).operating]]),
   ),
+  BACKING_UP: Object.fromEntries(
+    serviceStatuses.map((s) => [s, [S.BACKUP, deriveStatus({ task: "NONE", service: s }).operating]]),
+  ),
   DELETING: Object.fromEntries(
     serviceStatuses.map((s) => [s, [S.DELETING, deriveStatus({ task: "NONE", service: s }).operating]]),
   ),

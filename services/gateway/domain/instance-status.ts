@@ -4,7 +4,7 @@
 import { InstanceStatus, OperatingStatus } from "../../../gen/proto/hoard/v1/instance_pb.js";
 
 /** Workflow the taskmanager runs on the instance; FAILED means the last one failed (see fault). */
-export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "STOPPING", "STARTING", "RESIZING", "CONFIGURING", "DELETING", "FAILED"] as const;
+export const taskStatuses = ["NONE", "BUILDING", "RESTARTING", "STOPPING", "STARTING", "RESIZING", "CONFIGURING", "BACKING_UP", "DELETING", "FAILED"] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
 
 /**
@@ -69,6 +69,9 @@ function deriveInstanceStatus(task: string, service: string): InstanceStatus {
       return InstanceStatus.RESIZE;
     case "CONFIGURING":
       return InstanceStatus.UPDATE;
+    case "BACKING_UP":
+      // The server keeps serving queries; only other actions wait.
+      return InstanceStatus.BACKUP;
     case "NONE":
       return idleStatus(service);
     default:

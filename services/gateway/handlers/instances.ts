@@ -12,6 +12,7 @@ import { checkCreateRules } from "../domain/create-rules.js";
 import { checkedCidrs } from "../domain/instance-settings.js";
 import { parseCidrs, toInstanceView } from "../domain/instance-view.js";
 import type { CatalogueStore } from "../store/catalogue.js";
+import type { BackupStore } from "../store/backups.js";
 import type { ConfigurationStore } from "../store/configurations.js";
 import type { InstanceRow, InstanceStore, InstanceUpdate, NewTask } from "../store/instances.js";
 import { instanceInspectionHandlers } from "./instance-inspection.js";
@@ -22,6 +23,7 @@ export interface InstanceHandlerDeps {
   instances: InstanceStore;
   catalogue: CatalogueStore;
   configurations: ConfigurationStore;
+  backups: BackupStore;
   agents: AgentClients;
   secrets: SecretBox;
   /** Wakes a taskmanager; tasks are durable rows, so a failed wake-up only delays them. */
@@ -53,6 +55,30 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     return toInstanceView(started.instance);
   }
 
+  /** The backup a create restores from: the caller's, complete, of this version, fitting the volume. */
+  async function restorableBackup(
+    ctx: HandlerContext,
+    req: { backup: string; volumeSizeGb: number; databases: unknown[]; users: unknown[] },
+    version: { id: string; name: string; datastore: { name: string } },
+  ) {
+    const backup = await deps.backups.find(projectOf(ctx), req.backup);
+    if (!backup) throw new NotFoundError("backup", req.backup);
+    if (req.databases.length > 0 || req.users.length > 0) {
+      throw new InvalidArgumentError("databases", "a restored instance gets its databases and users from the backup; give none");
+    }
+    if (backup.state !== "COMPLETED") throw new FailedPreconditionError(`backup "${backup.name}" is ${backup.state}, not COMPLETED`);
+    if (backup.datastoreVersionId !== version.id) {
+      const from = backup.instance.datastoreVersion;
+      throw new FailedPreconditionError(
+        `backup "${backup.name}" is of ${from.datastore.name} ${from.name}; it cannot be restored onto ${version.datastore.name} ${version.name}`,
+      );
+    }
+    if (req.volumeSizeGb < backup.volumeSizeGb) {
+      throw new FailedPreconditionError(`backup "${backup.name}" came from a ${backup.volumeSizeGb} GB volume; ask for at least that much`);
+    }
+    return backup;
+  }
+
   /** A configuration group of the caller's project made for `versionId`. */
   async function groupFor(ctx: HandlerContext, idOrName: string, versionId: string, field: string) {
     const group = await configurations.find(projectOf(ctx), idOrName);
@@ -72,6 +98,7 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       checkCreateRules(req, version.manager, deps.maxVolumeGb);
       const allowedCidrs = checkedCidrs("allowed_cidrs", req.allowedCidrs, version.manager);
       const group = req.configuration ? await groupFor(ctx, req.configuration, version.id, "configuration") : undefined;
+      const source = req.backup ? await restorableBackup(ctx, req, version) : undefined;
 
       const payload = sealPayload(deps.secrets, {
         databases: req.databases.map((d) => ({ name: d.name, characterSet: d.characterSet, collation: d.collation })),
@@ -88,8 +115,10 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
           configurationId: group?.id ?? null,
           allowedCidrs: JSON.stringify(allowedCidrs),
           deletionProtection: req.deletionProtection,
+          sourceBackupId: source?.id ?? null,
         },
-        task(ctx, "CREATE", payload),
+        // A restore streams the whole backup: it gets as long as taking one may.
+        source ? { ...task(ctx, "CREATE", payload), deadlineAt: new Date(Date.now() + taskDeadlinesMs.BACKUP) } : task(ctx, "CREATE", payload),
       );
       deps.submitTask(created.taskId);
       return { instance: toInstanceView(created.instance) };

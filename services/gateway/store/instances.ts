@@ -22,6 +22,7 @@ export interface NewInstance {
   /** JSON array of CIDRs. */
   allowedCidrs?: string;
   deletionProtection?: boolean;
+  sourceBackupId?: string | null;
 }
 
 /** What UpdateInstance changes at once, and the settings whose change needs a CONFIGURE task. */

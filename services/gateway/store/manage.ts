@@ -81,6 +81,10 @@ export function createManageStore(db: Db) {
           where: { instanceId, state: { in: ["PENDING", "RUNNING"] } },
           data: { state: "FAILED", faultMessage: "abandoned by an operator (reset status)", payload: "", leaseOwner: null, leaseExpiresAt: null },
         });
+        await tx.backup.updateMany({
+          where: { instanceId, state: { in: ["NEW", "BUILDING"] } },
+          data: { state: "FAILED", faultMessage: "abandoned by an operator (reset status)" },
+        });
         await tx.instance.update({
           where: { id: instanceId },
           data: { taskStatus: "NONE", serviceStatus: "UNKNOWN", serviceDetail: "status reset by an operator; waiting for the guest agent", faultMessage: null, faultDetails: null, faultAt: null },

@@ -30,6 +30,19 @@ export interface InstanceChange {
   volumeTotalBytes?: bigint;
 }
 
+export interface BackupChange {
+  state?: string;
+  wrappedKey?: string;
+  objects?: string;
+  format?: string;
+  engineVersion?: string;
+  engineDetails?: string;
+  sizeBytes?: bigint;
+  storedBytes?: bigint;
+  faultMessage?: string | null;
+  completedAt?: Date;
+}
+
 export function createTaskStore(db: Db, owner: string) {
   const claimable = (now: Date) => ({
     OR: [{ state: "PENDING" }, { state: "RUNNING", leaseExpiresAt: { lt: now } }],
@@ -117,6 +130,12 @@ export function createTaskStore(db: Db, owner: string) {
         where: { id: instanceId },
         data: { deletedAt: new Date(), activeName: null, computeStatus: "NONE", taskStatus: "NONE" },
       });
+    },
+
+    backup: (id: string) => db.backup.findUniqueOrThrow({ where: { id } }),
+
+    async updateBackup(id: string, change: BackupChange): Promise<void> {
+      await db.backup.update({ where: { id }, data: change });
     },
 
     async addEvent(instanceId: string, kind: string, message: string, requestId: string | null): Promise<void> {

@@ -15,6 +15,8 @@ export interface WorkflowDeps {
   /** A typed client of one instance's agent; calls carry the request id that started the task. */
   agentFor: (instanceId: string, requestId?: string | null) => AgentClient;
   secrets: SecretBox;
+  /** Wraps each backup's data key; never leaves the control plane. */
+  backupMasterKey: Buffer;
   /** How long a new agent may take to answer its first Ping before the create fails. */
   agentConnectTimeoutMs: number;
   /** Aborts the running task of an instance in this process, and waits until it has stopped. */

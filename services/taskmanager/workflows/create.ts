@@ -2,6 +2,7 @@
 // so a taskmanager that died half-way can run the workflow again and finish it.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ServiceStatus } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import { unwrapDataKey } from "../../platform/backup/index.js";
 import { openCreatePayload } from "../../platform/task-payload.js";
 import { instanceSpecOf } from "../compute/instance-spec.js";
 import { serverSettingsOf } from "./server-settings.js";
@@ -9,6 +10,14 @@ import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
 const prepareTimeoutMs = 5 * 60_000;
+/** A restore streams the whole backup; the task's deadline still bounds it. */
+const restoreTimeoutMs = 6 * 60 * 60_000;
+
+/** The stored objects of a backup, as the agent's Restore takes them. */
+function parseObjects(json: string) {
+  const objects = JSON.parse(json) as { key: string; sha256: string; plainBytes: number; storedBytes: number }[];
+  return objects.map((o) => ({ key: o.key, sha256: o.sha256, plainBytes: BigInt(o.plainBytes), storedBytes: BigInt(o.storedBytes) }));
+}
 
 export const createWorkflow: Workflow = async (ctx) => {
   const { task, store, provider, signal } = ctx;
@@ -44,6 +53,22 @@ export const createWorkflow: Workflow = async (ctx) => {
 
   await ctx.step("prepare", async () => {
     const payload = openCreatePayload(ctx.secrets, task.payload);
+    if (instance.sourceBackupId) {
+      // Restored instances get their databases and users from the backup, not from the request.
+      const backup = await store.backup(instance.sourceBackupId);
+      await agent.restore(
+        {
+          ...serverSettingsOf(instance),
+          storage: { kind: backup.storageKind, location: backup.storageLocation },
+          objects: parseObjects(backup.objects),
+          dataKey: unwrapDataKey(ctx.backupMasterKey, backup.wrappedKey),
+          format: backup.format ?? "",
+          adminPassword: payload.adminPassword,
+        },
+        { signal, timeoutMs: restoreTimeoutMs },
+      );
+      return;
+    }
     await agent.prepare(
       {
         ...serverSettingsOf(instance),

@@ -1,6 +1,7 @@
 // An in-memory DatastoreManager for the agent's own tests: it records calls, and crash() makes
 // the "server" die the way a real one would (probe says CRASHED until someone starts it). Its
 // databases, users and root live in memory and fail the way an engine's do (NotFound, Conflict).
+import { Readable } from "node:stream";
 import {
   DatastoreConflictError,
   DatastoreNotFoundError,
@@ -130,6 +131,19 @@ export class FakeDatastore {
         return { text: lines.slice(from).map((l) => `${l}\n`).join(""), cursor: String(lines.length) };
       },
       rotate: async () => {},
+    },
+    // A backup is a few bytes; a restore reads them all and leaves a prepared, running "server".
+    backups: {
+      backup: async () => ({
+        data: Readable.from([Buffer.from("fake backup\n")]),
+        done: Promise.resolve({ format: "pg-tar" as const, engineVersion: "fake 1", details: {} }),
+      }),
+      restore: async (data, spec) => {
+        for await (const _chunk of data) void _chunk;
+        this.prepared = true;
+        this.running = true;
+        this.settings = { ramMb: spec.ramMb, vcpus: spec.vcpus, parameters: { ...spec.parameters }, allowedCidrs: [...spec.allowedCidrs] };
+      },
     },
     ...this.createAdmin(),
   };

@@ -46,6 +46,8 @@ export const mariadbFlavor: MysqlFlavor = {
     server: ["mariadbd", "mysqld"],
     client: ["mariadb", "mysql"],
     installDb: ["mariadb-install-db", "mysql_install_db"],
+    backup: ["mariadb-backup", "mariabackup"],
+    backupStream: ["mbstream"],
   },
   templateRecipe: INSTALL_DB_OPTIONS,
   initializeDataDir,

@@ -16,6 +16,9 @@ export interface ToolNames {
   client: readonly string[];
   /** The data directory initialiser, when the flavor has a separate one. */
   installDb: readonly string[];
+  /** The hot backup tool (mariadb-backup) and its stream extractor (mbstream); backups need both. */
+  backup: readonly string[];
+  backupStream: readonly string[];
 }
 
 /** Absolute paths of one installation's programs. */
@@ -23,6 +26,8 @@ export interface Binaries {
   server: string;
   client: string;
   installDb: string | undefined;
+  backup: string | undefined;
+  backupStream: string | undefined;
   /** --basedir of the installation (share/, lib/plugin/ below it). */
   basedir: string;
 }
@@ -38,7 +43,7 @@ export function candidateDirs(binDir: string): string[] {
 
 /** Finds the programs; throws DatastorePreconditionError naming the directories searched. Cached per binDir. */
 export function locateBinaries(binDir: string, tools: ToolNames): Promise<Binaries> {
-  const key = `${binDir}\0${tools.server.join(",")}\0${tools.client.join(",")}\0${tools.installDb.join(",")}`;
+  const key = [binDir, tools.server, tools.client, tools.installDb, tools.backup, tools.backupStream].join("\0");
   let found = cache.get(key);
   if (!found) {
     found = (async () => {
@@ -49,7 +54,8 @@ export function locateBinaries(binDir: string, tools: ToolNames): Promise<Binari
         const missing = !server ? tools.server.join(" or ") : tools.client.join(" or ");
         throw new DatastorePreconditionError(`no ${missing} in ${dirs.join(", ")}: check the datastore version's binDir`);
       }
-      return { server, client, installDb: await find(dirs, tools.installDb), basedir: dirname(dirname(server)) };
+      const [installDb, backup, backupStream] = await Promise.all([tools.installDb, tools.backup, tools.backupStream].map((names) => find(dirs, names)));
+      return { server, client, installDb, backup, backupStream, basedir: dirname(dirname(server)) };
     })();
     cache.set(key, found);
     found.catch(() => cache.delete(key)); // look again next time: the package may get installed

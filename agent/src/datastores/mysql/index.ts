@@ -14,6 +14,8 @@
 // guest-logs.ts / log-kinds.ts / log-rotation.ts  error, general and slow logs: switch, read, rotate
 // client.ts    SQL through the CLI client               status.ts     health probe
 // binaries.ts  programs located from binDir             exec.ts / host-fs.ts / paths.ts / context.ts / account.ts  plumbing
+// backup.ts    mariadb-backup's xbstream plus the agent's trailer (networks record, end marker)
+// restore.ts   mbstream -x, --prepare, this instance's my.cnf and admin password, networks re-applied
 
 export { createMysqlFamilyManager, type MysqlManagerOptions } from "./manager.js";
 export type { MysqlFlavor, InitializeJob } from "./flavor.js";

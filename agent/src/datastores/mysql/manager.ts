@@ -2,16 +2,19 @@
 // access, configure, logs and probe modules into the operations the agent's RPC handlers call. The
 // engine supplies its flavor.
 import { rm } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { diskUsageBytes, exists } from "../common/host-fs.js";
+import { restoreOrUndo } from "../common/restore-target.js";
 import { createSerialQueue } from "../common/serial-queue.js";
 import { DatastorePreconditionError } from "../errors.js";
-import type { ConfigureResult, DatastoreManager, InstanceLayout, PrepareSpec, ServerSettings, ServiceHealth } from "../manager.js";
+import type { ConfigureResult, DatastoreManager, InstanceLayout, PrepareSpec, RestoreSpec, ServerSettings, ServiceHealth } from "../manager.js";
 import { networkHosts } from "./access.js";
 import { syncAccess } from "./access-sync.js";
 import { guard } from "./admin-support.js";
 import { createAdmin, ensureDatabasesAndUsers } from "./admin.js";
 import { readAgentState, writeAgentState } from "./agent-state.js";
+import { backupServer } from "./backup.js";
 import { runSql } from "./client.js";
 import { removeInitFile, writeAdminCredentials, writeOptionFile } from "./config-file.js";
 import { configureServer, restartPending } from "./configure.js";
@@ -23,9 +26,10 @@ import { DEFAULT_LOG_LIMITS, type LogLimits } from "./log-rotation.js";
 import { writeOwnedFile } from "./owned-file.js";
 import { checkLayout } from "./paths.js";
 import { inspectServer } from "./pid-file.js";
+import { clearForRestore, finishRestore, restoreDataDir } from "./restore.js";
 import { ensureServerDirs, startServer, stopServer } from "./server.js";
 import { applyParameters, normalName } from "./settings.js";
-import { checkPrepareSpec } from "./spec-checks.js";
+import { checkPrepareSpec, checkRestoreSpec } from "./spec-checks.js";
 import { text } from "./sql.js";
 import { PROBE_TIMEOUT_MS, probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
@@ -196,6 +200,27 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     );
   };
 
+  const restore = async (data: Readable, spec: RestoreSpec, signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    checkRestoreSpec(flavor.engine, spec);
+    applyParameters([], spec.parameters);
+    networkHosts(spec.allowedCidrs);
+    checkRunnable();
+    await clearForRestore(ctx, stopTimeout, signal);
+    const began = performance.now();
+    wantRunning = true;
+    const undoStop = (): Promise<void> => stopServer(ctx, stopTimeout, new AbortController().signal);
+    await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, async () => {
+      const access = await restoreDataDir(ctx, data, signal);
+      const extractedMs = performance.now() - began;
+      await finishRestore(ctx, access, spec, (initFile) => runStart(signal, initFile), signal);
+      ctx.logger.info({ extractedMs: Math.round(extractedMs), totalMs: Math.round(performance.now() - began) }, "restored from a backup");
+    }).catch((err: unknown) => {
+      wantRunning = false;
+      throw err;
+    });
+  };
+
   return {
     ...createAdmin(ctx, serial),
     isPrepared: () => exists(paths.preparedMarker),
@@ -212,5 +237,9 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     configure: (settings, signal) => serial(() => configure(settings, signal)),
     effectiveParameters,
     logs: createGuestLogs(ctx, serial),
+    backups: {
+      backup: (signal) => backupServer(ctx, signal),
+      restore: (data, spec, signal) => serial(() => restore(data, spec, signal)),
+    },
   };
 }

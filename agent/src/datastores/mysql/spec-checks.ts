@@ -2,7 +2,7 @@
 // services/platform/datastore-names.ts for the flavor's engine, turned into DatastoreSpecError.
 import { checkDatabaseName, checkPassword, checkUserHost, checkUserName } from "../../../../services/platform/datastore-names.js";
 import { DatastoreSpecError } from "../errors.js";
-import type { PrepareSpec } from "../manager.js";
+import type { PrepareSpec, RestoreSpec } from "../manager.js";
 import { checkFlavor } from "./settings.js";
 import { charsetName } from "./sql.js";
 
@@ -61,4 +61,10 @@ export function checkPrepareSpec(engine: string, spec: PrepareSpec): void {
     if (accounts.has(key)) throw new DatastoreSpecError(`user ${user.name}@${host} is listed twice`);
     accounts.add(key);
   }
+}
+
+/** Throws DatastoreSpecError for a flavor the server cannot run in or an unusable admin password. */
+export function checkRestoreSpec(engine: string, spec: RestoreSpec): void {
+  checkFlavor(spec.ramMb, spec.vcpus);
+  specChecks(engine).password("adminPassword", spec.adminPassword);
 }

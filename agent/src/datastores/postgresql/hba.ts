@@ -2,8 +2,9 @@
 // the agent's superuser (postgres) may not log in over TCP at all; `root`, the master account users
 // may enable (root.ts), is let in like any other role, with its password. On the unix socket the
 // superuser authenticates by peer: only the OS users in pg_ident.conf's hoard-admin map (the
-// agent's account and the server's) may act as it, so the agent needs no stored password after a
-// restart to probe or administer the server. The socket directory is also 0700 and the server's
+// agent's account and the server's) may act as it, in sessions and in the replication connection
+// of pg_basebackup (backup.ts), so the agent needs no stored password after a restart to probe,
+// administer or back up the server. The socket directory is also 0700 and the server's
 // own, so no other local account can even reach the socket.
 //
 // Allowed CIDRs narrow the `host` lines to those networks; a client from anywhere else matches no
@@ -30,12 +31,13 @@ export function checkAllowedCidrs(cidrs: string[]): void {
 /** The file for `allowedCidrs` (checked with checkAllowedCidrs first); empty: from anywhere. */
 export function renderHba(allowedCidrs: string[] = []): string {
   const networks = allowedCidrs.length > 0 ? [...new Set(allowedCidrs)] : ANYWHERE;
-  const line = (type: string, user: string, address: string, method: string): string =>
-    `${type.padEnd(8)}all       ${user.padEnd(10)}${address.padEnd(10)} ${method}`;
+  const line = (type: string, user: string, address: string, method: string, database = "all"): string =>
+    `${type.padEnd(8)}${database.padEnd(12)}${user.padEnd(10)}${address.padEnd(10)} ${method}`;
   return [
     "# Written by the Hoard agent on every prepare and configure; edits here are lost.",
-    "# TYPE  DATABASE  USER      ADDRESS    METHOD",
+    "# TYPE  DATABASE    USER      ADDRESS    METHOD",
     line("local", ADMIN_ROLE, "", `peer map=${PEER_MAP}`),
+    line("local", ADMIN_ROLE, "", `peer map=${PEER_MAP}`, "replication"),
     line("local", "all", "", "scram-sha-256"),
     ...ANYWHERE.map((network) => line("host", ADMIN_ROLE, network, "reject")),
     ...networks.map((network) => line("host", "all", network, "scram-sha-256")),

@@ -13,6 +13,8 @@
 // admin-ops.ts   DatastoreAdmin: databases.ts, users.ts, access.ts (grants), root.ts, over admin-session.ts,
 //                with admin-queries.ts (SQL) and names.ts (datastore-names.ts rules)
 // status.ts      health probe                                  exec.ts / paths.ts / context.ts  plumbing
+// backup.ts      pg_basebackup's tar as a stream, WAL kept by a temporary slot
+// restore.ts     a backup extracted, verified (pg_verifybackup) and started with this instance's config
 
 export { createPostgresqlManager, type PostgresqlManagerOptions } from "./manager.js";
 export {

@@ -4,13 +4,15 @@ import { rm } from "node:fs/promises";
 import { pino, type Logger } from "pino";
 import { diskUsageBytes, exists } from "../common/host-fs.js";
 import { writeOwnedFile } from "../common/owned-file.js";
+import { restoreOrUndo } from "../common/restore-target.js";
 import { createSerialQueue } from "../common/serial-queue.js";
 import { DatastorePreconditionError } from "../errors.js";
-import type { DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
+import type { DatastoreBackups, DatastoreManager, InstanceLayout, PrepareSpec, ServiceHealth } from "../manager.js";
 import { createPostgresqlAdmin } from "./admin-ops.js";
 import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, withAdminSession } from "./admin.js";
 import { writeAgentState } from "./agent-state.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
+import { backupServer } from "./backup.js";
 import { writeCheckedConfigFiles } from "./config-check.js";
 import { writeConfigFiles } from "./config-files.js";
 import { configure, nextState } from "./configure.js";
@@ -19,7 +21,8 @@ import { effectiveParameters } from "./live-settings.js";
 import { createPostgresqlLogs } from "./logs.js";
 import { checkLayout } from "./paths.js";
 import { inspectPostmaster } from "./postmaster.js";
-import { checkPrepareSpec } from "./spec-checks.js";
+import { clearForRestore, restoreServer } from "./restore.js";
+import { checkPrepareSpec, checkRestoreSpec } from "./spec-checks.js";
 import { probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
 
@@ -130,6 +133,23 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
     );
   };
 
+  const backups: DatastoreBackups = {
+    backup: (signal) => serial(() => backupServer(ctx, signal)), // the queue for the set-up only, not the copy
+    restore: (data, spec, signal) =>
+      serial(async () => {
+        signal.throwIfAborted();
+        checkRunnable();
+        checkRestoreSpec(spec);
+        await clearForRestore(ctx, stopTimeout, signal);
+        wantRunning = true;
+        const undoStop = (): Promise<void> => stopServer(ctx, stopTimeout, new AbortController().signal);
+        await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, () => restoreServer(ctx, data, spec, startTimeout, signal)).catch((err: unknown) => {
+          wantRunning = false;
+          throw err;
+        });
+      }),
+  };
+
   return {
     ...createPostgresqlAdmin(ctx, serial),
     isPrepared: () => exists(paths.preparedMarker),
@@ -150,6 +170,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
     configure: (settings, signal) => serial(() => configure(ctx, settings, signal)),
     effectiveParameters: (names) => serial(() => effectiveParameters(ctx, names)),
     logs: createPostgresqlLogs(ctx, serial, { logCapBytes: options.logCapBytes }),
+    backups,
   };
 }
 

@@ -28,7 +28,7 @@ export interface PostgresqlPaths {
   hoardConf: string;
   hbaConf: string;
   identConf: string;
-  bin(name: "initdb" | "pg_ctl" | "postgres"): string;
+  bin(name: "initdb" | "pg_ctl" | "postgres" | "pg_basebackup" | "pg_verifybackup"): string;
 }
 
 /** Derives the instance's paths from its layout. Pure: checks nothing on disk. */

@@ -88,6 +88,7 @@ describe("hoard.conf, pg_hba.conf, pg_ident.conf", () => {
     const rules = rulesOf(renderHba([]));
     expect(rules).toEqual([
       "local all postgres peer map=hoard-admin",
+      "local replication postgres peer map=hoard-admin",
       "local all all scram-sha-256",
       "host all postgres 0.0.0.0/0 reject",
       "host all postgres ::/0 reject",
@@ -106,6 +107,7 @@ describe("allowed CIDRs", () => {
       .map((line) => line.split(/\s+/).join(" "));
     expect(rules).toEqual([
       "local all postgres peer map=hoard-admin",
+      "local replication postgres peer map=hoard-admin",
       "local all all scram-sha-256",
       "host all postgres 0.0.0.0/0 reject",
       "host all postgres ::/0 reject",

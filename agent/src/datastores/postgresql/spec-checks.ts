@@ -1,7 +1,7 @@
 // Checks a PrepareSpec before anything touches the disk, so a bad request fails fast with a clear
 // DatastoreSpecError instead of half-way through prepare with a server error.
 import { DatastoreSpecError } from "../errors.js";
-import type { PrepareSpec, ServerSettings } from "../manager.js";
+import type { PrepareSpec, RestoreSpec, ServerSettings } from "../manager.js";
 import { checkAllowedCidrs } from "./hba.js";
 import { assertDatabaseName, assertUserName } from "./names.js";
 import { checkParameters } from "./parameters.js";
@@ -39,6 +39,12 @@ export function checkPrepareSpec(spec: PrepareSpec): void {
     checkPassword(`password of user ${JSON.stringify(user.name)}`, user.password);
     for (const database of user.databases) assertDatabaseName(database);
   }
+}
+
+/** Throws DatastoreSpecError for settings checkServerSettings refuses or an unusable admin password. */
+export function checkRestoreSpec(spec: RestoreSpec): void {
+  checkServerSettings(spec);
+  checkPassword("adminPassword", spec.adminPassword);
 }
 
 /** Says which password is wrong, never what it is. */

@@ -75,13 +75,29 @@ export interface AclAccount {
  * Redis rewrites this file in its own words on every ACL SAVE; only hashes ever reach the disk.
  */
 export function renderAclFile(admin: AclAccount, users: readonly AclAccount[]): string {
-  const line = (name: string, rules: readonly string[]): string => `user ${name} ${rules.join(" ")}`;
   return [
-    line(ROOT_USER, rootDisabledRules()),
-    line(ADMIN_USER, ["on", `#${passwordHash(admin.password)}`, ...FULL_RIGHTS]),
-    ...users.map((user) => line(user.name, ["on", `#${passwordHash(user.password)}`, ...USER_RULES])),
+    aclLine(ROOT_USER, rootDisabledRules()),
+    adminAclLine(admin.password),
+    ...users.map((user) => aclLine(user.name, ["on", `#${passwordHash(user.password)}`, ...USER_RULES])),
     "",
   ].join("\n");
+}
+
+/**
+ * A restored ACL file: the source instance's users and root as they were, the agent's own user
+ * with this instance's password instead of the source's.
+ */
+export function withAdminOf(aclFile: string, adminPassword: string): string {
+  const others = aclFile.split("\n").filter((line) => line.trim() !== "" && rulesOfAclLine(line)?.name !== ADMIN_USER);
+  return [...others, adminAclLine(adminPassword), ""].join("\n");
+}
+
+function adminAclLine(password: string): string {
+  return aclLine(ADMIN_USER, ["on", `#${passwordHash(password)}`, ...FULL_RIGHTS]);
+}
+
+function aclLine(name: string, rules: readonly string[]): string {
+  return `user ${name} ${rules.join(" ")}`;
 }
 
 /**

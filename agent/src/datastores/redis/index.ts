@@ -13,6 +13,8 @@
 // logs.ts      guest logs: error-log.ts (logfile, rotation), slow-log.ts (SLOWLOG as lines)
 // admin.ts     users and root                       admin-session.ts  the agent's authenticated connection
 // status.ts    health probe                          resp.ts  RESP2 client     host-fs.ts / paths.ts / context.ts  plumbing
+// backup.ts    BGSAVE, then a tar of dump.rdb and the ACL file   restore.ts  both back, the RDB also as the AOF's base
+// data-dir.ts  what the data directory holds before prepare or restore
 
 export { createRedisManager, checkPrepareSpec, REDIS_CAPABILITIES, type RedisManagerOptions } from "./manager.js";
 export { ADMIN_USER, ROOT_USER, USER_RULES } from "./acl.js";

@@ -1,26 +1,29 @@
 // The Redis 7 implementation of DatastoreManager: composes the config, ACL, process, admin,
 // configure, logs and probe modules into the operations the agent's RPC handlers call.
-import { readFile, readdir, rm } from "node:fs/promises";
-import { basename } from "node:path";
+import { rm } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { checkPassword } from "../../../../services/platform/datastore-names.js";
 import { diskUsageBytes, exists } from "../common/host-fs.js";
 import { writeOwnedFile } from "../common/owned-file.js";
+import { restoreOrUndo } from "../common/restore-target.js";
 import { createSerialQueue } from "../common/serial-queue.js";
 import { DatastorePreconditionError, DatastoreSpecError } from "../errors.js";
-import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, ServerSettings, ServiceHealth } from "../manager.js";
+import type { DatastoreCapabilities, DatastoreManager, InstanceLayout, PrepareSpec, RestoreSpec, ServerSettings, ServiceHealth } from "../manager.js";
 import { ADMIN_USER, renderAclFile } from "./acl.js";
 import * as admin from "./admin.js";
 import { readAdminPassword, withAdminSession, writeAdminPassword, type AdminSession } from "./admin-session.js";
 import { ensureServerDirs, startServer, stopServer } from "./app.js";
+import { backupServer } from "./backup.js";
 import { applyFence, configureServer, pendingRestart, renderInstanceConfig, restoreFence } from "./configure.js";
-import { assertRunnableAccount, createInstanceContext, type InstanceContext } from "./context.js";
+import { assertRunnableAccount, createInstanceContext } from "./context.js";
+import { dataDirState } from "./data-dir.js";
 import { DEFAULT_LOG_CAPS, type LogCaps } from "./error-log.js";
 import { configGet } from "./live-config.js";
 import { createRedisLogs } from "./logs.js";
 import { checkLayout } from "./paths.js";
+import { clearForRestore, restoreDataDir } from "./restore.js";
 import { inspectServer } from "./server-process.js";
-import { CONFIG_HEADER } from "./settings.js";
 import { readState, writeState } from "./state.js";
 import { probeServer } from "./status.js";
 
@@ -178,6 +181,33 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     );
   };
 
+  const restore = async (data: Readable, spec: RestoreSpec, signal: AbortSignal): Promise<void> => {
+    signal.throwIfAborted();
+    const problem = checkPassword(spec.adminPassword);
+    if (problem) throw new DatastoreSpecError(`adminPassword: ${problem}`);
+    checkRunnable();
+    const began = performance.now();
+    const settings = serverSettingsOf(spec);
+    const agentState = { settings };
+    const config = renderInstanceConfig(ctx, settings, agentState); // before anything is written: throws on a bad flavor or parameter
+    const previousCidrs = (await readState(ctx)).settings?.allowedCidrs ?? [];
+    await clearForRestore(ctx, stopTimeout, signal);
+    wantRunning = true;
+    const undoStop = (): Promise<void> => stopServer(ctx, stopTimeout, new AbortController().signal);
+    await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, async () => {
+      if (settings.allowedCidrs.length > 0 || previousCidrs.length > 0) await applyFence(ctx, settings.allowedCidrs, nft);
+      await restoreDataDir(ctx, data, config, spec.adminPassword, signal);
+      const extractedMs = performance.now() - began;
+      await Promise.all([writeAdminPassword(ctx, spec.adminPassword), writeState(ctx, agentState)]);
+      await startTracked(signal);
+      await writeOwnedFile(paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString(), restored: true })}\n`, ctx.switchTo);
+      ctx.logger.info({ extractedMs: Math.round(extractedMs), totalMs: Math.round(performance.now() - began) }, "redis restored from a backup");
+    }).catch((err: unknown) => {
+      wantRunning = false;
+      throw err;
+    });
+  };
+
   const configure = async (settings: ServerSettings, signal: AbortSignal): Promise<{ restartRequired: boolean }> => {
     signal.throwIfAborted();
     checkRunnable();
@@ -218,6 +248,10 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
       return Object.fromEntries(plain.flatMap((name) => (values.has(name.toLowerCase()) ? [[name, values.get(name.toLowerCase()) ?? ""]] : [])));
     },
     logs: createRedisLogs(ctx, serial, { ...DEFAULT_LOG_CAPS, ...options.logCaps }),
+    backups: {
+      backup: (signal) => backupServer(ctx, signal),
+      restore: (data, spec, signal) => serial(() => restore(data, spec, signal)),
+    },
 
     listDatabases: async () => admin.noDatabases(),
     createDatabase: async () => admin.noDatabases(),
@@ -253,20 +287,4 @@ export function checkPrepareSpec(spec: PrepareSpec): void {
 /** Only the server settings of a prepare spec (its passwords stay out of the state file). */
 function serverSettingsOf(spec: ServerSettings): ServerSettings {
   return { ramMb: spec.ramMb, vcpus: spec.vcpus, parameters: { ...spec.parameters }, allowedCidrs: [...spec.allowedCidrs] };
-}
-
-/** The files an interrupted prepare may leave before its redis.conf: the agent's secret, the ACL file, the state, temp files. */
-function isPrepareLeftover(name: string, ctx: InstanceContext): boolean {
-  return [ctx.paths.adminSecret, ctx.paths.aclFile, ctx.paths.configFile, ctx.paths.stateFile].some((path) => basename(path) === name) || name.endsWith(".tmp");
-}
-
-/** prepared: marker present; empty: nothing there yet; interrupted: a prepare of ours stopped half-way; foreign: someone else's files. */
-async function dataDirState(ctx: InstanceContext): Promise<"prepared" | "empty" | "interrupted" | "foreign"> {
-  const { paths } = ctx;
-  if (await exists(paths.preparedMarker)) return "prepared";
-  const entries = await readdir(paths.dataDir).catch(() => []);
-  if (entries.length === 0) return "empty";
-  if (entries.every((name) => isPrepareLeftover(name, ctx))) return "interrupted";
-  const config = await readFile(paths.configFile, "utf8").catch(() => "");
-  return config.startsWith(`${CONFIG_HEADER}\n`) ? "interrupted" : "foreign";
 }

@@ -9,6 +9,11 @@ import { checkLayoutDirs, checkPort, checkSocketPath } from "../common/layout-ch
 import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 
+/** The snapshot's file name (`dbfilename`) and the AOF's names (`appendfilename`, `appenddirname`), all agent-owned. */
+export const RDB_FILENAME = "dump.rdb";
+export const AOF_FILENAME = "appendonly.aof";
+export const AOF_DIRNAME = "appendonlydir";
+
 /** Paths of one instance; see resolvePaths. */
 export interface RedisPaths {
   dataDir: string;
@@ -24,6 +29,8 @@ export interface RedisPaths {
   stateFile: string;
   /** Written last by prepare; its presence is what isPrepared reports. */
   preparedMarker: string;
+  /** The RDB snapshot BGSAVE writes and backups copy. */
+  rdbFile: string;
   pidFile: string;
   socketPath: string;
   logFile: string;
@@ -43,6 +50,7 @@ export function resolvePaths(layout: InstanceLayout): RedisPaths {
     adminSecret: join(layout.dataDir, "hoard-admin.secret"),
     stateFile: join(layout.dataDir, "hoard-state.json"),
     preparedMarker: join(layout.dataDir, "hoard-prepared.json"),
+    rdbFile: join(layout.dataDir, RDB_FILENAME),
     pidFile: join(layout.runDir, "redis.pid"),
     socketPath: join(layout.runDir, "redis.sock"),
     logFile: join(layout.logDir, "redis.log"),

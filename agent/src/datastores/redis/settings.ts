@@ -2,7 +2,7 @@
 // sizing and persistence rules can be table-tested and reviewed without a server.
 import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout, PrepareSpec } from "../manager.js";
-import type { RedisPaths } from "./paths.js";
+import { AOF_DIRNAME, AOF_FILENAME, RDB_FILENAME, type RedisPaths } from "./paths.js";
 
 /** Below this a Redis with AOF rewrites and RDB forks has no room left for data. */
 export const MIN_RAM_MB = 64;
@@ -101,14 +101,14 @@ export function deriveSecuritySettings(paths: RedisPaths): Settings {
 export function derivePersistenceSettings(layout: InstanceLayout): Settings {
   return [
     ["dir", layout.dataDir],
-    ["dbfilename", "dump.rdb"],
+    ["dbfilename", RDB_FILENAME],
     ["save", "3600 1 300 100 60 10000"],
     ["stop-writes-on-bgsave-error", "yes"],
     ["rdbcompression", "yes"],
     ["rdbchecksum", "yes"],
     ["appendonly", "yes"],
-    ["appendfilename", "appendonly.aof"],
-    ["appenddirname", "appendonlydir"],
+    ["appendfilename", AOF_FILENAME],
+    ["appenddirname", AOF_DIRNAME],
     ["appendfsync", "everysec"],
     ["no-appendfsync-on-rewrite", "no"],
     ["aof-use-rdb-preamble", "yes"],

@@ -1,0 +1,59 @@
+// Backup and Restore: the engine's backup stream goes through compression and encryption into
+// backup storage from here, on the instance, so backup data never crosses the control plane; the
+// control plane only learns what was stored (keys, sizes, checksums) and keeps the data key wrapped.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { BackupStorage as StorageMessage, GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import { readBackupObject, writeBackupObject } from "../../../services/platform/backup/index.js";
+import { openBackupStorage } from "../../../services/platform/backup-settings.js";
+import { InvalidArgumentError } from "../../../services/platform/errors.js";
+import type { Lifecycle } from "../lifecycle.js";
+import { toServerSettings } from "./prepare-spec.js";
+
+type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
+
+export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined): BackupHandlers {
+  return {
+    async backup(req, ctx) {
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
+      const dataKey = checkedKey(req.dataKey);
+      const storage = await openBackupStorage(storageRef(req.storage), nc);
+      return lifecycle.backup(async (backups) => {
+        const stream = await backups.backup(ctx.signal);
+        const key = `${req.backupId}/full`;
+        const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal }), stream.done]);
+        return {
+          objects: [{ key: object.key, sha256: object.sha256, plainBytes: BigInt(object.plainBytes), storedBytes: BigInt(object.storedBytes) }],
+          format: facts.format,
+          engineVersion: facts.engineVersion,
+          details: facts.details,
+        };
+      }, ctx.signal);
+    },
+
+    async restore(req, ctx) {
+      const dataKey = checkedKey(req.dataKey);
+      const [object, ...rest] = req.objects;
+      if (!object || rest.length > 0) throw new InvalidArgumentError("objects", "a full backup has exactly one object");
+      const storage = await openBackupStorage(storageRef(req.storage), nc);
+      const settings = toServerSettings(req);
+      await lifecycle.restore(
+        (signal) => readBackupObject({ storage, key: object.key, expectedSha256: object.sha256, dataKey, signal }),
+        { ...settings, adminPassword: req.adminPassword },
+        ctx.signal,
+      );
+      return {};
+    },
+  };
+}
+
+function checkedKey(key: Uint8Array): Buffer {
+  if (key.length !== 32) throw new InvalidArgumentError("data_key", "must be 32 bytes");
+  return Buffer.from(key);
+}
+
+function storageRef(storage: StorageMessage | undefined): { kind: string; location: string } {
+  if (!storage?.kind || !storage.location) throw new InvalidArgumentError("storage", "must name a kind and a location");
+  return { kind: storage.kind, location: storage.location };
+}
+

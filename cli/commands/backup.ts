@@ -1,0 +1,78 @@
+// `hoard backup create|list|show|delete`, as `openstack database backup ...`: full backups of an
+// instance, taken by its guest agent while the server keeps serving (the instance shows BACKUP).
+// Restoring one is `hoard instance create NAME --backup BACKUP`: a restore always makes a new instance.
+import type { Command } from "commander";
+import type { Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
+import type { CliContext } from "../context.js";
+import type { Format } from "../format.js";
+import { nonEmptyFlag } from "../parse.js";
+import { backupColumns, backupFields, backupRow, backupView } from "../views.js";
+import { waitForBackup } from "../wait.js";
+import {
+  answered,
+  printList,
+  printRecord,
+  waitOptions,
+  withFormat,
+  withWait,
+  type FormatOptions,
+  type WaitFlags,
+} from "./shared.js";
+
+interface CreateOptions extends FormatOptions, WaitFlags {
+  description?: string;
+}
+
+interface ListOptions extends FormatOptions {
+  instance?: string;
+}
+
+function printBackup(ctx: CliContext, format: Format, b: Backup): void {
+  printRecord(ctx, format, backupView(b), backupFields(b));
+}
+
+export function registerBackupCommands(program: Command, ctx: CliContext): void {
+  const backup = program.command("backup").description("take, list and delete backups of instances (restore: instance create --backup)");
+
+  const create = backup
+    .command("create")
+    .description("back up an instance; it keeps serving (status BACKUP) until the backup is taken")
+    .argument("<instance>", "instance name or id")
+    .argument("<name>", "backup name, unique in the project")
+    .option("--description <text>", "what the backup is for");
+  withWait(withFormat(create), "the backup is COMPLETED").action(
+    async (instance: string, name: string, opts: CreateOptions) => {
+      const wait = waitOptions(ctx, opts);
+      const clients = ctx.clients();
+      const res = await clients.backups.createBackup({ instance, name, description: opts.description ?? "" });
+      let created = answered(res.backup, "the backup");
+      if (opts.wait) created = await waitForBackup(clients, created.id, created.name, wait);
+      printBackup(ctx, opts.format, created);
+    },
+  );
+
+  const list = backup
+    .command("list")
+    .description("list the project's backups, newest first")
+    .option("--instance <instance>", "only the backups of this instance (name or id)");
+  withFormat(list).action(async (opts: ListOptions) => {
+    const instance = nonEmptyFlag("--instance", opts.instance) ?? "";
+    const { backups } = await ctx.clients().backups.listBackups({ instance });
+    printList(ctx, opts.format, backups, backupColumns, backupRow, backupView);
+  });
+
+  const show = backup.command("show").description("show a backup").argument("<backup>", "backup name or id");
+  withFormat(show).action(async (id: string, opts: FormatOptions) => {
+    const res = await ctx.clients().backups.getBackup({ id });
+    printBackup(ctx, opts.format, answered(res.backup, "the backup"));
+  });
+
+  const remove = backup
+    .command("delete")
+    .description("delete a backup and its stored data (not one still being taken)")
+    .argument("<backup>", "backup name or id");
+  withFormat(remove).action(async (id: string, opts: FormatOptions) => {
+    await ctx.clients().backups.deleteBackup({ id });
+    printRecord(ctx, opts.format, { backup: id, deleted: true });
+  });
+}

@@ -1,0 +1,36 @@
+-- AlterTable
+ALTER TABLE "instances" ADD COLUMN "sourceBackupId" TEXT;
+
+-- CreateTable
+CREATE TABLE "backups" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "projectId" TEXT NOT NULL,
+    "instanceId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "description" TEXT NOT NULL DEFAULT '',
+    "datastoreVersionId" TEXT NOT NULL,
+    "volumeSizeGb" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL DEFAULT 'FULL',
+    "state" TEXT NOT NULL,
+    "storageKind" TEXT NOT NULL,
+    "storageLocation" TEXT NOT NULL,
+    "wrappedKey" TEXT NOT NULL DEFAULT '',
+    "objects" TEXT NOT NULL DEFAULT '[]',
+    "format" TEXT,
+    "engineVersion" TEXT,
+    "engineDetails" TEXT NOT NULL DEFAULT '{}',
+    "sizeBytes" BIGINT,
+    "storedBytes" BIGINT,
+    "faultMessage" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    "completedAt" DATETIME,
+    CONSTRAINT "backups_projectId_fkey" FOREIGN KEY ("projectId") REFERENCES "projects" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "backups_instanceId_fkey" FOREIGN KEY ("instanceId") REFERENCES "instances" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "backups_instanceId_idx" ON "backups"("instanceId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "backups_projectId_name_key" ON "backups"("projectId", "name");

@@ -1,0 +1,33 @@
+// Maps a stored backup to its public shape.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { BackupSchema, BackupState, type Backup } from "../../../gen/proto/hoard/v1/backup_pb.js";
+import type { BackupRow } from "../store/backups.js";
+
+const states: Record<string, BackupState> = {
+  NEW: BackupState.NEW,
+  BUILDING: BackupState.BUILDING,
+  COMPLETED: BackupState.COMPLETED,
+  FAILED: BackupState.FAILED,
+  DELETING: BackupState.DELETING,
+};
+
+export function toBackupView(row: BackupRow): Backup {
+  return create(BackupSchema, {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    instanceId: row.instanceId,
+    datastore: row.instance.datastoreVersion.datastore.name,
+    datastoreVersion: row.instance.datastoreVersion.name,
+    state: states[row.state] ?? BackupState.UNSPECIFIED,
+    sizeBytes: row.sizeBytes ?? 0n,
+    storedBytes: row.storedBytes ?? 0n,
+    storage: row.storageKind,
+    volumeSizeGb: row.volumeSizeGb,
+    fault: row.faultMessage ?? "",
+    createdAt: timestampFromDate(row.createdAt),
+    completedAt: row.completedAt ? timestampFromDate(row.completedAt) : undefined,
+    kind: row.kind.toLowerCase(),
+  });
+}

@@ -1,0 +1,44 @@
+// Take a backup: a fresh data key (kept only wrapped by the master key), the guest agent streams
+// the engine's backup through compression and encryption into storage and says what it stored,
+// and the backup is recorded COMPLETED. A failure fails the backup, not the instance (runner.ts).
+import { openActionPayload, type BackupPayload } from "../../platform/task-payload.js";
+import { newDataKey, unwrapDataKey, wrapDataKey } from "../../platform/backup/index.js";
+import type { Workflow, WorkflowContext } from "./context.js";
+
+
+/** Generous: a large database streams for a long time, and the task's own deadline still bounds it. */
+const backupCallTimeoutMs = 6 * 60 * 60_000;
+
+export const backupWorkflow: Workflow = async (ctx) => {
+  const { task, store, signal } = ctx;
+  const { backupId } = openActionPayload<BackupPayload>(task.payload);
+  const backup = await store.backup(backupId);
+  // The wrapped key is recorded before anything is stored, so every object ever written for this
+  // backup can be read (or at least identified and deleted) with it.
+  const dataKey = backup.wrappedKey ? unwrapDataKey(ctx.backupMasterKey, backup.wrappedKey) : newDataKey();
+  await store.updateBackup(backupId, { state: "BUILDING", wrappedKey: wrapDataKey(ctx.backupMasterKey, dataKey) });
+  const agent = ctx.agentFor(task.instance.id, task.requestId);
+  const stored = await agent.backup(
+    { backupId, storage: { kind: backup.storageKind, location: backup.storageLocation }, dataKey },
+    { signal, timeoutMs: backupCallTimeoutMs },
+  );
+  const objects = stored.objects.map((o) => ({ key: o.key, sha256: o.sha256, plainBytes: Number(o.plainBytes), storedBytes: Number(o.storedBytes) }));
+  await store.updateBackup(backupId, {
+    state: "COMPLETED",
+    objects: JSON.stringify(objects),
+    format: stored.format,
+    engineVersion: stored.engineVersion,
+    engineDetails: JSON.stringify(stored.details),
+    sizeBytes: stored.objects.reduce((sum, o) => sum + o.plainBytes, 0n),
+    storedBytes: stored.objects.reduce((sum, o) => sum + o.storedBytes, 0n),
+    completedAt: new Date(),
+  });
+  await store.updateInstance(task.instance.id, { taskStatus: "NONE" });
+};
+
+/** A failed or abandoned backup: the backup says why; the instance, which kept serving, is idle again. */
+export async function failBackup(ctx: Pick<WorkflowContext, "store" | "task">, message: string, options: { releaseInstance: boolean }): Promise<void> {
+  const { backupId } = openActionPayload<BackupPayload>(ctx.task.payload);
+  await ctx.store.updateBackup(backupId, { state: "FAILED", faultMessage: message });
+  if (options.releaseInstance) await ctx.store.updateInstance(ctx.task.instance.id, { taskStatus: "NONE" });
+}
