@@ -6,7 +6,7 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl nftables; do
+for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl nftables mariadb-backup; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 

@@ -66,6 +66,8 @@ const engineErrorCodes: ReadonlyMap<string, Code> = new Map([
   ["DatastorePreconditionError", Code.FailedPrecondition],
   ["DatastoreNotFoundError", Code.NotFound],
   ["DatastoreConflictError", Code.AlreadyExists],
+  // A backup that does not verify (or whose stream broke) is lost data, not a server fault.
+  ["DatastoreBackupStreamError", Code.DataLoss],
 ]);
 
 /**

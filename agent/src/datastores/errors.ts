@@ -35,7 +35,7 @@ export class DatastoreEngineError extends Error {
 
 /**
  * The backup stream a restore reads failed, ended early, or does not hold a backup this engine can
- * restore (INTERNAL unless mapped; `cause` holds the stream's own error when it failed). Repeating
+ * restore (DATA_LOSS, mapped in agent/src/errors.ts; `cause` holds the stream's own error when it failed). Repeating
  * the restore from the same source helps only when the failure was the source's, not the data's.
  */
 export class DatastoreBackupStreamError extends Error {
