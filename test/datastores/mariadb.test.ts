@@ -582,12 +582,20 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync(CLIENT))("
       ]);
       expect(await m.logs.setLogEnabled("slow", true, never)).toMatchObject({ name: "slow", enabled: true });
       expect(globalVariable(cfg, "slow_query_log")).toBe("1");
+      // MariaDB writes a slow-log entry after the client has its result: read until it is there.
+      const readUntil = async (needle: string, cursor?: string) => {
+        for (let tries = 0; ; tries++) {
+          const chunk = await m.logs.readLog("slow", { maxBytes: 64 * 1024, ...(cursor ? { cursor } : {}) });
+          if (chunk.text.includes(needle) || tries >= 100) return chunk;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
       await ok(cfg, "alice", "alice-new-password", "SELECT SLEEP(0.3), 'first slow one'");
-      const first = await m.logs.readLog("slow", { maxBytes: 64 * 1024 });
+      const first = await readUntil("first slow one");
       expect(first.text).toContain("first slow one");
       expect((await m.logs.readLog("slow", { cursor: first.cursor, maxBytes: 64 * 1024 })).text).toBe("");
       await ok(cfg, "alice", "alice-new-password", "SELECT SLEEP(0.3), 'second slow one'");
-      const next = await m.logs.readLog("slow", { cursor: first.cursor, maxBytes: 64 * 1024 });
+      const next = await readUntil("second slow one", first.cursor);
       expect(next.text).toContain("second slow one");
       expect(next.text).not.toContain("first slow one");
       expect((await m.logs.readLog("slow", { lines: 3, maxBytes: 64 * 1024 })).text.trimEnd().split("\n")).toHaveLength(3);
