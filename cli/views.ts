@@ -2,7 +2,7 @@
 // one) and the columns of the list tables. Status enums print without their prefix (ACTIVE, HEALTHY).
 import type { DescEnum, JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { BackupState, BackupStateSchema, type Backup } from "../gen/proto/hoard/v1/backup_pb.js";
+import { BackupState, BackupStateSchema, type Backup, type BackupSchedule } from "../gen/proto/hoard/v1/backup_pb.js";
 import type {
   Configuration,
   ConfigurationInstance,
@@ -167,8 +167,24 @@ export function backupView(b: Backup): Record<string, unknown> {
     storage: b.storage,
     volume_size: b.volumeSizeGb,
     fault: b.fault,
+    scheduled: b.scheduled,
     created: time(b.createdAt),
     completed: time(b.completedAt),
+  };
+}
+
+/** `backup schedule show|set`: a rule that is not set is null. */
+export function backupScheduleView(s: BackupSchedule): Record<string, unknown> {
+  return {
+    instance_id: s.instanceId,
+    cron: s.cron,
+    keep_last: s.keepLast || null,
+    keep_days: s.keepDays || null,
+    next_run: time(s.nextRunAt),
+    last_run: time(s.lastRunAt),
+    last_backup_id: s.lastBackupId,
+    last_error: s.lastError,
+    updated: time(s.updatedAt),
   };
 }
 

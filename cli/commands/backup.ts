@@ -1,12 +1,14 @@
 // `hoard backup create|list|show|delete`, as `openstack database backup ...`: full backups of an
 // instance, taken by its guest agent while the server keeps serving (the instance shows BACKUP).
 // Restoring one is `hoard instance create NAME --backup BACKUP`: a restore always makes a new instance.
+// `hoard backup schedule ...` (backup-schedule.ts) takes them on a schedule.
 import type { Command } from "commander";
 import type { Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
 import type { CliContext } from "../context.js";
 import type { Format } from "../format.js";
 import { nonEmptyFlag } from "../parse.js";
 import { backupColumns, backupFields, backupRow, backupView } from "../views.js";
+import { registerBackupScheduleCommands } from "./backup-schedule.js";
 import { waitForBackup } from "../wait.js";
 import {
   answered,
@@ -75,4 +77,6 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     await ctx.clients().backups.deleteBackup({ id });
     printRecord(ctx, opts.format, { backup: id, deleted: true });
   });
+
+  registerBackupScheduleCommands(backup, ctx);
 }

@@ -35,8 +35,11 @@ const rules: Record<string, Record<string, Role>> = {
   "hoard.v1.BackupService": {
     GetBackup: "reader",
     ListBackups: "reader",
+    GetBackupSchedule: "reader",
     CreateBackup: "member",
     DeleteBackup: "member",
+    SetBackupSchedule: "member",
+    ClearBackupSchedule: "member",
   },
   "hoard.v1.DatabaseService": {
     ListDatabases: "reader",

@@ -7,7 +7,7 @@ import { TaskManagerService } from "../../gen/proto/hoard/taskmanager/v1/taskman
 import type { PlatformConfig } from "../platform/config.js";
 import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
-import { backupStorageFromEnv, openBackupStorage } from "../platform/backup-settings.js";
+import { backupStorageFromEnv, deleteBackupObjects } from "../platform/backup-settings.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { createAgentClients } from "./agents.js";
 import { publicServices } from "./public-services.js";
@@ -28,6 +28,7 @@ import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
 import { createCatalogueStore } from "./store/catalogue.js";
 import { createBackupStore } from "./store/backups.js";
+import { createBackupScheduleStore } from "./store/backup-schedules.js";
 import { createConfigurationStore } from "./store/configurations.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
@@ -84,10 +85,8 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
         instances,
         storage: backupStorage,
         submitTask,
-        async deleteObjects(backup) {
-          const storage = await openBackupStorage({ kind: backup.storageKind, location: backup.storageLocation }, nc);
-          for (const object of JSON.parse(backup.objects) as { key: string }[]) await storage.delete(object.key);
-        },
+        schedules: createBackupScheduleStore(db),
+        deleteObjects: (backup) => deleteBackupObjects(backup, nc),
       });
       registerCatalogueServices(router, catalogue);
       registerDatabaseService(router, instances, agents);

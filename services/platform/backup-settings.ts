@@ -32,3 +32,9 @@ export async function openBackupStorage(ref: { kind: string; location: string },
   }
   throw new FailedPreconditionError(`backup storage kind "${ref.kind}" is not known here`);
 }
+
+/** Removes every stored object a backup lists (idempotent), wherever that backup was stored. */
+export async function deleteBackupObjects(backup: { storageKind: string; storageLocation: string; objects: string }, nc: NatsConnection | undefined): Promise<void> {
+  const storage = await openBackupStorage({ kind: backup.storageKind, location: backup.storageLocation }, nc);
+  for (const object of JSON.parse(backup.objects) as { key: string }[]) await storage.delete(object.key);
+}

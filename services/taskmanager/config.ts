@@ -13,6 +13,8 @@ export interface TaskmanagerConfig {
   owner: string;
   pollMs: number;
   leaseMs: number;
+  /** How often due backup schedules are fired and retention applied (HOARD_SCHEDULER_POLL_MS). */
+  schedulerPollMs: number;
   agentConnectTimeoutMs: number;
   /** How often dead agents of idle instances are restarted and orphaned directories collected. */
   readoptMs: number;
@@ -70,6 +72,7 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     owner: env.HOARD_TASKMANAGER_ID ?? `${os.hostname()}:${platform.home}`,
     pollMs: parseInteger("HOARD_TASK_POLL_MS", env.HOARD_TASK_POLL_MS ?? "1000", 50),
     leaseMs: parseInteger("HOARD_TASK_LEASE_MS", env.HOARD_TASK_LEASE_MS ?? "15000", 1000),
+    schedulerPollMs: parseInteger("HOARD_SCHEDULER_POLL_MS", env.HOARD_SCHEDULER_POLL_MS ?? "5000", 100),
     agentConnectTimeoutMs: parseInteger("HOARD_AGENT_CONNECT_TIMEOUT_MS", env.HOARD_AGENT_CONNECT_TIMEOUT_MS ?? "60000", 100),
     readoptMs: parseInteger("HOARD_READOPT_MS", env.HOARD_READOPT_MS ?? "15000", 500),
     addressMode: mode,

@@ -1,4 +1,5 @@
-// Taskmanager wiring: state, NATS, the compute provider, the task runner and its gRPC service.
+// Taskmanager wiring: state, NATS, the compute provider, the task runner and its gRPC service,
+// and the backup scheduler.
 import http2 from "node:http2";
 import { createClient } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -9,6 +10,7 @@ import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { createNatsTransport } from "../platform/nats-rpc.js";
 import { loadMasterKey } from "../platform/backup/index.js";
+import { backupStorageFromEnv, deleteBackupObjects } from "../platform/backup-settings.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { agentSubject } from "../platform/subjects.js";
 import { createLocalProvider } from "./compute/local/index.js";
@@ -16,6 +18,8 @@ import { loadTaskmanagerConfig } from "./config.js";
 import { registerTaskManagerService } from "./handlers/submit.js";
 import { readoptInstances } from "./readopt.js";
 import { createRunner } from "./runner.js";
+import { createScheduler } from "./scheduler/index.js";
+import { createScheduleStore } from "./store/schedules.js";
 import { createTaskStore } from "./store/tasks.js";
 import type { AgentClient } from "./workflows/context.js";
 
@@ -57,8 +61,21 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
     { pollMs: config.pollMs, leaseMs: config.leaseMs, logger, deadlineCapsMs: config.taskDeadlineCapsMs },
   );
 
+  const scheduler = createScheduler(
+    {
+      store: createScheduleStore(db),
+      storage: backupStorageFromEnv(platform.home),
+      deleteObjects: (backup) => deleteBackupObjects(backup, nc),
+      addEvent: store.addEvent,
+      kick: runner.kick,
+      logger: logger.child({ component: "backup-scheduler" }),
+    },
+    { pollMs: config.schedulerPollMs, logger },
+  );
+
   await readoptInstances(store, provider, logger, true);
   await runner.start();
+  scheduler.start();
   let readopting = false;
   const readopter = setInterval(() => {
     if (readopting) return;
@@ -87,6 +104,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
     address,
     async stop() {
       clearInterval(readopter);
+      await scheduler.stop();
       await runner.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

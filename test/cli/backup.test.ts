@@ -71,6 +71,7 @@ describe("backup create", () => {
       storage: "file",
       volume_size: 2,
       fault: "",
+      scheduled: false,
       created: expect.any(String) as string,
       completed: null,
     });

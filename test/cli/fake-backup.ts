@@ -3,11 +3,21 @@
 // FAILED (with a fault), as the fake's backupOutcome says, or BUILDING for good when "stuck". While
 // a backup is NEW or BUILDING its instance shows BACKUP. Also what CreateInstance checks of a backup
 // it restores, as the real gateway: complete, of the same datastore version, fitting the volume.
+// Backup schedules are kept per instance, their cron checked as the real gateway checks it; they
+// never fire here (the taskmanager fires them; the e2e tests cover that).
 import { create } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import { BackupSchema, BackupService, BackupState, type Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
+import {
+  BackupScheduleSchema,
+  BackupSchema,
+  BackupService,
+  BackupState,
+  type Backup,
+  type BackupSchedule,
+} from "../../gen/proto/hoard/v1/backup_pb.js";
 import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { cronProblem, nextCronRun } from "../../services/platform/cron.js";
 
 /** How a backup ends. */
 export type BackupOutcome = "completed" | "failed" | "stuck";
@@ -32,6 +42,8 @@ export interface FakeBackupDeps {
 export interface FakeBackups {
   /** Oldest first. */
   backups: Backup[];
+  /** Backup schedules by instance id. */
+  schedules: Map<string, BackupSchedule>;
   /** A backup by id or name; NOT_FOUND otherwise. */
   find(ref: string): Backup;
   /** The backup a CreateInstance restores, or FAILED_PRECONDITION/INVALID_ARGUMENT saying why it cannot. */
@@ -48,6 +60,7 @@ interface Entry {
 
 export function registerFakeBackupService(router: ConnectRouter, deps: FakeBackupDeps): FakeBackups {
   const entries: Entry[] = [];
+  const schedules = new Map<string, BackupSchedule>();
   let created = 0;
   const entry = (ref: string): Entry => {
     const found = entries.find((e) => e.backup.id === ref || e.backup.name === ref);
@@ -110,12 +123,40 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
       entries.splice(entries.indexOf(e), 1);
       return {};
     },
+    setBackupSchedule(req, ctx) {
+      deps.record("SetBackupSchedule", req, ctx);
+      const instance = deps.instance(req.instance);
+      const problem = cronProblem(req.cron);
+      if (problem) throw new ConnectError(`cron: ${problem}`, Code.InvalidArgument);
+      const schedule = create(BackupScheduleSchema, {
+        instanceId: instance.id,
+        cron: req.cron,
+        keepLast: req.keepLast,
+        keepDays: req.keepDays,
+        nextRunAt: timestampFromDate(nextCronRun(req.cron, new Date())),
+        updatedAt: timestampNow(),
+      });
+      schedules.set(instance.id, schedule);
+      return { schedule };
+    },
+    getBackupSchedule(req, ctx) {
+      deps.record("GetBackupSchedule", req, ctx);
+      const schedule = schedules.get(deps.instance(req.instance).id);
+      if (!schedule) throw new ConnectError(`backup schedule of instance "${req.instance}" not found`, Code.NotFound);
+      return { schedule };
+    },
+    clearBackupSchedule(req, ctx) {
+      deps.record("ClearBackupSchedule", req, ctx);
+      schedules.delete(deps.instance(req.instance).id);
+      return {};
+    },
   });
 
   return {
     get backups() {
       return entries.map((e) => e.backup);
     },
+    schedules,
     find: (ref) => entry(ref).backup,
     restorable(ref, target) {
       const backup = entry(ref).backup;

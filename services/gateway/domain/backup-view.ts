@@ -1,7 +1,8 @@
-// Maps a stored backup to its public shape.
+// Maps a stored backup, and a backup schedule, to their public shapes.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { BackupSchema, BackupState, type Backup } from "../../../gen/proto/hoard/v1/backup_pb.js";
+import { BackupScheduleSchema, BackupSchema, BackupState, type Backup, type BackupSchedule } from "../../../gen/proto/hoard/v1/backup_pb.js";
+import type { BackupScheduleRow } from "../store/backup-schedules.js";
 import type { BackupRow } from "../store/backups.js";
 
 const states: Record<string, BackupState> = {
@@ -29,5 +30,20 @@ export function toBackupView(row: BackupRow): Backup {
     createdAt: timestampFromDate(row.createdAt),
     completedAt: row.completedAt ? timestampFromDate(row.completedAt) : undefined,
     kind: row.kind.toLowerCase(),
+    scheduled: row.scheduled,
+  });
+}
+
+export function toBackupScheduleView(row: BackupScheduleRow): BackupSchedule {
+  return create(BackupScheduleSchema, {
+    instanceId: row.instanceId,
+    cron: row.cron,
+    keepLast: row.keepLast ?? 0,
+    keepDays: row.keepDays ?? 0,
+    nextRunAt: timestampFromDate(row.nextRunAt),
+    lastRunAt: row.lastRunAt ? timestampFromDate(row.lastRunAt) : undefined,
+    lastBackupId: row.lastBackupId ?? "",
+    lastError: row.lastError ?? "",
+    updatedAt: timestampFromDate(row.updatedAt),
   });
 }

@@ -1,9 +1,9 @@
 // The gateway's reads and writes of backups, scoped by project. A new backup and the BACKUP task
-// on its instance are written together, so a backup never waits for a task that does not exist.
+// on its instance are written together (platform/store/backup-start.ts, shared with the
+// taskmanager's scheduler), so a backup never waits for a task that does not exist.
 import type { Db } from "../../platform/db/index.js";
-import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
-import type { BackupStorageRef } from "../../platform/backup-settings.js";
-import type { NewTask } from "./instances.js";
+import { FailedPreconditionError } from "../../platform/errors.js";
+import { startBackup, type NewBackup } from "../../platform/store/backup-start.js";
 
 const withVersion = { include: { datastoreVersion: { include: { datastore: true } } } } as const;
 
@@ -13,39 +13,14 @@ function findOne(db: Db, id: string) {
 
 export type BackupRow = Awaited<ReturnType<typeof findOne>>;
 
-export interface NewBackup {
-  projectId: string;
-  instanceId: string;
-  name: string;
-  description: string;
-  datastoreVersionId: string;
-  volumeSizeGb: number;
-  storage: BackupStorageRef;
-}
+export type { NewBackup };
 
 export function createBackupStore(db: Db) {
   return {
     /** Records the backup and moves its instance into BACKING_UP with a BACKUP task; busy instances refuse. */
-    async create(backup: NewBackup, task: (backupId: string) => NewTask): Promise<{ backup: BackupRow; taskId: string }> {
-      try {
-        return await db.$transaction(async (tx) => {
-          const { storage, ...fields } = backup;
-          const row = await tx.backup.create({ data: { ...fields, state: "NEW", storageKind: storage.kind, storageLocation: storage.location } });
-          const moved = await tx.instance.updateMany({
-            where: { id: backup.instanceId, deletedAt: null, taskStatus: "NONE" },
-            data: { taskStatus: "BACKING_UP" },
-          });
-          if (moved.count === 0) {
-            const current = await tx.instance.findUnique({ where: { id: backup.instanceId } });
-            throw new FailedPreconditionError(`instance "${current?.name ?? backup.instanceId}" is busy with task ${current?.taskStatus ?? "unknown"}; try again when it is done`);
-          }
-          const created = await tx.task.create({ data: { instanceId: backup.instanceId, ...task(row.id), state: "PENDING", step: "" } });
-          return { backup: await findOne(tx as Db, row.id), taskId: created.id };
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("backup", backup.name);
-        throw err;
-      }
+    async create(backup: NewBackup, requestId: string): Promise<{ backup: BackupRow; taskId: string }> {
+      const { backupId, taskId } = await startBackup(db, backup, requestId);
+      return { backup: await findOne(db, backupId), taskId };
     },
 
     find: (projectId: string, idOrName: string): Promise<BackupRow | null> =>

@@ -141,6 +141,12 @@ export function createInstanceStore(db: Db): InstanceStore {
     async create(instance, task) {
       try {
         return await db.$transaction(async (tx) => {
+          if (instance.sourceBackupId) {
+            // Writing the backup's row holds it against a concurrent delete or retention pass,
+            // which marks it DELETING first and then looks for restores building from it.
+            const held = await tx.backup.updateMany({ where: { id: instance.sourceBackupId, state: "COMPLETED" }, data: { updatedAt: new Date() } });
+            if (held.count === 0) throw new FailedPreconditionError("the backup is being deleted; it cannot be restored");
+          }
           const row = await tx.instance.create({
             data: {
               ...instance,

@@ -1,0 +1,63 @@
+// Starting a backup, shared by the gateway's CreateBackup and the taskmanager's backup scheduler:
+// the Backup row (NEW) and the BACKUP task on its instance (taskStatus BACKING_UP) are written in
+// one transaction, so a backup never waits for a task that does not exist, and an instance that is
+// busy, or whose server is not serving, refuses (the row is never written).
+import type { BackupStorageRef } from "../backup-settings.js";
+import { isUniqueViolation, type Db } from "../db/index.js";
+import { AlreadyExistsError, FailedPreconditionError } from "../errors.js";
+import { actionPayload, taskDeadlinesMs } from "../task-payload.js";
+
+export interface NewBackup {
+  projectId: string;
+  instanceId: string;
+  name: string;
+  description: string;
+  datastoreVersionId: string;
+  volumeSizeGb: number;
+  storage: BackupStorageRef;
+  /** Taken by the instance's schedule (retention may prune it), not by hand. */
+  scheduled?: boolean;
+}
+
+/** Server states in which the engine answers, so a backup can be streamed (public ACTIVE or RESTART_REQUIRED). */
+const servingStates = ["HEALTHY", "RESTART_REQUIRED"];
+
+/**
+ * Records the backup and moves its instance into BACKING_UP with a BACKUP task (deadline
+ * taskDeadlinesMs.BACKUP). FAILED_PRECONDITION when the instance is busy or not serving;
+ * ALREADY_EXISTS when the project has a backup of that name.
+ */
+export async function startBackup(db: Db, backup: NewBackup, requestId: string | null): Promise<{ backupId: string; taskId: string }> {
+  try {
+    return await db.$transaction(async (tx) => {
+      const { storage, ...fields } = backup;
+      const row = await tx.backup.create({ data: { ...fields, state: "NEW", storageKind: storage.kind, storageLocation: storage.location } });
+      const moved = await tx.instance.updateMany({
+        where: { id: backup.instanceId, deletedAt: null, taskStatus: "NONE", serviceStatus: { in: servingStates } },
+        data: { taskStatus: "BACKING_UP" },
+      });
+      if (moved.count === 0) {
+        const current = await tx.instance.findUnique({ where: { id: backup.instanceId } });
+        const name = current?.name ?? backup.instanceId;
+        if (!current || current.deletedAt) throw new FailedPreconditionError(`instance "${name}" is deleted`);
+        if (current.taskStatus !== "NONE") throw new FailedPreconditionError(`instance "${name}" is busy with task ${current.taskStatus}; try again when it is done`);
+        throw new FailedPreconditionError(`instance "${name}" is not serving (its server is ${current.serviceStatus}); try again when it is ACTIVE`);
+      }
+      const task = await tx.task.create({
+        data: {
+          instanceId: backup.instanceId,
+          kind: "BACKUP",
+          payload: actionPayload({ backupId: row.id }),
+          requestId,
+          deadlineAt: new Date(Date.now() + taskDeadlinesMs.BACKUP),
+          state: "PENDING",
+          step: "",
+        },
+      });
+      return { backupId: row.id, taskId: task.id };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AlreadyExistsError("backup", backup.name);
+    throw err;
+  }
+}
