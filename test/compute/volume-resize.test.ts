@@ -144,6 +144,13 @@ describe("volume resize", () => {
     await writeFile(path.join(volume, "kept-file"), "kept");
     const before = await df(volume);
     expect(await provider.growsOnline("offline")).toBe(hasSysResource);
+    // The caller stops the database server before an offline grow; the stand-in's "engine" has
+    // its working directory on the volume, as a real server does.
+    const { runDir } = JSON.parse(await readFile(path.join(ref.root, "instance.json"), "utf8")) as { runDir: string };
+    await eventually(async () => (await stat(path.join(runDir, "engine.pid")).catch(() => undefined)) !== undefined);
+    const enginePid = Number((await readFile(path.join(runDir, "engine.pid"), "utf8")).trim());
+    process.kill(enginePid, "SIGKILL");
+    await eventually(async () => !isAlive(enginePid));
 
     expect(await provider.resize("offline", { volumeSizeGb: 2, offline: true }, never())).toEqual({ volumeSizeGb: 2 });
     const after = await df(volume);
