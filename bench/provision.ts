@@ -4,6 +4,7 @@
 // PostgreSQL ratio for compatibility with earlier runs.
 import { connectClient } from "../test/e2e/clients.js";
 import { createStack, freePort } from "../test/e2e/harness.js";
+import { median } from "./median.js";
 import { byHand } from "./provision/by-hand.js";
 import { firstAnswer } from "./provision/first-answer.js";
 
@@ -11,12 +12,6 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const password = "Bench-pw-1";
 const engines = (process.env.BENCH_ENGINES ?? "mariadb,redis,postgresql").split(",");
 const versions: Record<string, string> = { postgresql: "15", mariadb: "10.11", redis: "7" };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 async function throughHoard(client: ReturnType<typeof connectClient>, engine: string, i: number): Promise<number> {
   const sql = engine !== "redis";

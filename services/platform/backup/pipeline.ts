@@ -91,7 +91,8 @@ export async function readBackupObject(options: ReadBackupObjectOptions): Promis
   signal?.throwIfAborted();
   const decrypt = createDecryptStream(dataKey, { name: key }); // checks the key before opening anything
   const raw = await storage.get(key);
-  const gunzip = createGunzip();
+  // 256 KiB pieces: the default 16 KiB makes a restore spend most of its time handing data on (bench/backup).
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const out = new PassThrough();
   // `out` stays outside the pipeline so the error it carries can be made to name the key.
   pipeline(raw, createVerifyStream(key, expectedSha256), decrypt, gunzip, signal ? { signal } : {}).catch(
