@@ -3,7 +3,7 @@
 // transaction, so either every attached instance is on its way to the new values or nothing changed.
 import type { Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
-import type { NewTask } from "./instances.js";
+import { clearedFault, takesNewTask, type NewTask } from "./instances.js";
 
 const withVersion = { datastoreVersion: { include: { datastore: true } } } as const;
 const liveInstances = { where: { deletedAt: null }, select: { id: true, name: true, taskStatus: true }, orderBy: { name: "asc" as const } };
@@ -67,10 +67,9 @@ export function createConfigurationStore(db: Db) {
           if (change.values !== undefined) {
             const attached = await tx.instance.findMany({ where: { configurationId: id, deletedAt: null }, select: { id: true, name: true, taskStatus: true } });
             for (const instance of attached) {
-              // Idle, or its last task failed with its server still there (as for any other action).
               const moved = await tx.instance.updateMany({
-                where: { id: instance.id, OR: [{ taskStatus: "NONE" }, { taskStatus: "FAILED", computeStatus: "RUNNING" }] },
-                data: { taskStatus: "CONFIGURING", faultMessage: null, faultDetails: null, faultAt: null },
+                where: { id: instance.id, OR: takesNewTask() },
+                data: { taskStatus: "CONFIGURING", ...clearedFault },
               });
               if (moved.count === 0) {
                 throw new FailedPreconditionError(

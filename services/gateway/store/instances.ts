@@ -39,6 +39,18 @@ export interface NewTask {
   deadlineAt: Date;
 }
 
+/**
+ * Which instances a new task may start on: idle ones (or in `alsoFrom`), and those whose last
+ * task failed while their server still exists (compute running), so the user can retry. A failed
+ * create has no compute left: only delete moves it on.
+ */
+export function takesNewTask(alsoFrom: string[] = []) {
+  return [{ taskStatus: { in: ["NONE", ...alsoFrom] } }, { taskStatus: "FAILED", computeStatus: "RUNNING" }];
+}
+
+/** A new task starts without the last one's fault. */
+export const clearedFault = { faultMessage: null, faultDetails: null, faultAt: null };
+
 export type EventRow = Awaited<ReturnType<Db["instanceEvent"]["findFirstOrThrow"]>>;
 
 export interface InstanceStore {
@@ -67,20 +79,15 @@ export interface InstanceStore {
 }
 
 export function createInstanceStore(db: Db): InstanceStore {
-  /**
-   * Moves an idle instance (or one in `alsoFrom`) into `taskStatus` with `data`, and records the
-   * task. An instance whose last task failed but whose server exists (compute running) counts as
-   * idle: the user retries the action, or tries another, and the old fault is cleared. A failed
-   * create has no compute left, so only delete moves it on.
-   */
+  /** Moves an instance that takes a new task (takesNewTask) into `taskStatus` with `data`, and records the task. */
   async function startTaskIn(tx: Db, instanceId: string, taskStatus: string, task: NewTask, alsoFrom: string[], data: object = {}): Promise<string> {
     const moved = await tx.instance.updateMany({
       where: {
         id: instanceId,
         deletedAt: null,
-        OR: [{ taskStatus: { in: ["NONE", ...alsoFrom] } }, { taskStatus: "FAILED", computeStatus: "RUNNING" }],
+        OR: takesNewTask(alsoFrom),
       },
-      data: { ...data, taskStatus, faultMessage: null, faultDetails: null, faultAt: null },
+      data: { ...data, taskStatus, ...clearedFault },
     });
     if (moved.count === 0) {
       const current = await tx.instance.findUnique({ where: { id: instanceId } });
