@@ -7,7 +7,7 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { HealthService } from "../health/index.js";
-import { createRestTranscoder, type NodeServerRequest, type RestRoute, type RestTranscoderOptions } from "../rest/index.js";
+import { createRestTranscoder, type NodeHandlerFn, type NodeServerRequest, type RestRoute, type RestTranscoderOptions } from "../rest/index.js";
 import { startDualListener, type Http1Options } from "./listener.js";
 
 export interface GatewayServerOptions {
@@ -34,6 +34,19 @@ export interface GatewayServerOptions {
   readonly http1?: Http1Options;
   /** How long close() lets in-flight calls finish before aborting them; default 10 s. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Other HTTP APIs on the same port (the Keystone and Trove compatibility surfaces), tried before
+   * REST. Each gets the router's handlers, so it can call the RPCs in process, through the same
+   * interceptors as every other surface.
+   */
+  readonly mounts?: (resolveHandler: (requestPath: string) => UniversalHandler | undefined) => readonly HttpMount[];
+}
+
+/** An HTTP API served under a path prefix, beside the RPC surfaces. */
+export interface HttpMount {
+  /** Path prefix, e.g. "/v1.0/" or "/v3"; a request whose path starts with it goes to handle. */
+  readonly prefix: string;
+  readonly handle: NodeHandlerFn;
 }
 
 /** A running gateway server. */
@@ -62,12 +75,19 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     logger,
     contextValues: options.contextValues,
   });
+  const resolveHandler = (requestPath: string) => handlers.get(requestPath);
+  const mounts = options.mounts?.(resolveHandler) ?? [];
+  const fallback: NodeHandlerFn = (req, res) => {
+    const path = req.url ?? "/";
+    const mount = mounts.find((m) => path.startsWith(m.prefix));
+    return (mount ?? rest).handle(req, res);
+  };
   const adapter = connectNodeAdapter({
     ...options.routerOptions,
     interceptors: options.interceptors ?? [],
     shutdownSignal: shutdown.signal,
     contextValues: options.contextValues,
-    fallback: rest.handle,
+    fallback,
     routes(router) {
       options.routes(router);
       // The transcoder calls these same handlers (the adapter keeps its own map of them).
