@@ -18,3 +18,9 @@ export interface RequestScope {
 }
 
 export const requestScopeKey = createContextKey<RequestScope | undefined>(undefined, { description: "request scope" });
+
+/**
+ * The project a request's URL names (Trove's /v1.0/{project_id}/...): the call is refused unless
+ * it is the token's own project. Unset for surfaces whose URLs name no project.
+ */
+export const pathProjectKey = createContextKey<string | undefined>(undefined, { description: "project named by the URL" });

@@ -23,6 +23,7 @@ import { registerUserService } from "./handlers/users.js";
 import { createHealthService } from "./health/index.js";
 import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
 import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
+import { createPathProjectInterceptor } from "./interceptors/path-project.js";
 import { createValidateInterceptor } from "./interceptors/validate.js";
 import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
@@ -33,6 +34,7 @@ import { createConfigurationStore } from "./store/configurations.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
 import { createTokenStore } from "./store/tokens.js";
+import { createTroveMounts } from "./trove/index.js";
 
 export interface Gateway {
   address: { host: string; port: number };
@@ -65,9 +67,10 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
     host: platform.gatewayAddr.host,
     port: platform.gatewayAddr.port,
     services: publicServices,
-    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createValidateInterceptor()],
+    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createPathProjectInterceptor(), createValidateInterceptor()],
     logger,
     health,
+    mounts: (resolveHandler) => createTroveMounts(resolveHandler, { logger }),
     routes: (router) => {
       registerInstanceService(router, {
         instances,

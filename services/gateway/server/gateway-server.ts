@@ -42,10 +42,15 @@ export interface GatewayServerOptions {
   readonly mounts?: (resolveHandler: (requestPath: string) => UniversalHandler | undefined) => readonly HttpMount[];
 }
 
-/** An HTTP API served under a path prefix, beside the RPC surfaces. */
+/** An HTTP API served under a path prefix (or at one exact path), beside the RPC surfaces. */
 export interface HttpMount {
   /** Path prefix, e.g. "/v1.0/" or "/v3"; a request whose path starts with it goes to handle. */
   readonly prefix: string;
+  /**
+   * Match the path (without its query) exactly instead of as a prefix: for documents such as
+   * Trove's versions at "/", which as a prefix would swallow every REST route.
+   */
+  readonly exact?: boolean;
   readonly handle: NodeHandlerFn;
 }
 
@@ -79,7 +84,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const mounts = options.mounts?.(resolveHandler) ?? [];
   const fallback: NodeHandlerFn = (req, res) => {
     const path = req.url ?? "/";
-    const mount = mounts.find((m) => path.startsWith(m.prefix));
+    const pathname = path.split("?", 1)[0] ?? path;
+    const mount = mounts.find((m) => (m.exact ? pathname === m.prefix : path.startsWith(m.prefix)));
     return (mount ?? rest).handle(req, res);
   };
   const adapter = connectNodeAdapter({
