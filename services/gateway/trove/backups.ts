@@ -1,6 +1,7 @@
 // Trove's backup routes over BackupService: list (also per instance), create, show, delete.
 import { Code } from "@connectrpc/connect";
 import type { Backup } from "../../../gen/proto/hoard/v1/backup_pb.js";
+import { datastoreVersionIds } from "./catalogue.js";
 import { badRequestFault, faultForCode, TroveFault } from "./faults.js";
 import { optBool, optString, refuseUnsupported, reqString, wrapped } from "./json-body.js";
 import type { Links } from "./links.js";
@@ -10,7 +11,7 @@ import { troveBackupStatus } from "./status.js";
 import { troveTime } from "./time.js";
 
 /** Trove's backup view; size is GiB of what is stored, as Trove reports the stored object's size. */
-function backupView(b: Backup, links: Links): Record<string, unknown> {
+function backupView(b: Backup, links: Links, versionIds: Map<string, string>): Record<string, unknown> {
   return {
     id: b.id,
     name: b.name,
@@ -23,7 +24,8 @@ function backupView(b: Backup, links: Links): Record<string, unknown> {
     size: Math.round((Number(b.storedBytes) / 1024 ** 3) * 1e6) / 1e6,
     status: troveBackupStatus(b.state),
     parent_id: null,
-    datastore: { type: b.datastore, version: b.datastoreVersion },
+    // troveclient reads version_id; an inactive version is not listed, so it may be unknown.
+    datastore: { type: b.datastore, version: b.datastoreVersion, version_id: versionIds.get(`${b.datastore}/${b.datastoreVersion}`) ?? null },
     links: links.resource("backups", b.id),
   };
 }
@@ -35,8 +37,9 @@ async function list(req: TroveRequest, instance: string, pagePath: string) {
   const datastore = req.query.get("datastore");
   const { backups } = await req.rpc.backups.listBackups({ instance });
   const shown = datastore ? backups.filter((b) => b.datastore === datastore) : backups;
+  const ids = await datastoreVersionIds(req.rpc);
   const page = paginate(shown, (b) => b.id, req.query, req.links.url(pagePath));
-  return { status: 200, body: listBody("backups", { page: page.page.map((b) => backupView(b, req.links)), links: page.links }) };
+  return { status: 200, body: listBody("backups", { page: page.page.map((b) => backupView(b, req.links, ids)), links: page.links }) };
 }
 
 export const backupRoutes: TroveRoute[] = [
@@ -58,7 +61,7 @@ export const backupRoutes: TroveRoute[] = [
         instance: reqString(b, "instance", "backup"),
         description: optString(b, "description", "backup") ?? "",
       });
-      return { status: 202, body: { backup: backup ? backupView(backup, req.links) : {} } };
+      return { status: 202, body: { backup: backup ? backupView(backup, req.links, await datastoreVersionIds(req.rpc)) : {} } };
     },
   },
   {
@@ -66,7 +69,7 @@ export const backupRoutes: TroveRoute[] = [
     path: "/backups/{id}",
     handle: async (req) => {
       const { backup } = await req.rpc.backups.getBackup({ id: req.params.id ?? "" });
-      return { status: 200, body: { backup: backup ? backupView(backup, req.links) : {} } };
+      return { status: 200, body: { backup: backup ? backupView(backup, req.links, await datastoreVersionIds(req.rpc)) : {} } };
     },
   },
   { method: "DELETE", path: "/backups/{id}", handle: async (req) => (await req.rpc.backups.deleteBackup({ id: req.params.id ?? "" }), { status: 202 }) },

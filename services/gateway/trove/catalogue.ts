@@ -62,6 +62,12 @@ async function findVersionById(rpc: HoardClients, id: string): Promise<{ datasto
   throw notFoundFault(`datastore version "${id}" not found`);
 }
 
+/** Datastore version ids by "datastore/version" name, for views that name versions (backups). */
+export async function datastoreVersionIds(rpc: HoardClients): Promise<Map<string, string>> {
+  const { datastores } = await rpc.datastores.listDatastores({});
+  return new Map(datastores.flatMap((d) => d.versions.map((v) => [`${d.name}/${v.name}`, v.id] as const)));
+}
+
 function parameterView(p: ConfigurationParameter, versionId: string): Record<string, unknown> {
   return {
     name: p.name,

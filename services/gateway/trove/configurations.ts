@@ -2,6 +2,7 @@
 // replace (PUT), delete, and the instances a group is attached to.
 import type { JsonObject as ProtoJsonObject } from "@bufbuild/protobuf";
 import type { Configuration } from "../../../gen/proto/hoard/v1/configuration_pb.js";
+import { datastoreVersionIds } from "./catalogue.js";
 import { badRequestFault } from "./faults.js";
 import { optObject, optString, reqString, wrapped, type JsonObject } from "./json-body.js";
 import type { Links } from "./links.js";
@@ -10,7 +11,7 @@ import type { TroveRequest, TroveRoute } from "./router.js";
 import { troveTime } from "./time.js";
 
 /** Trove's list view of a group (no values, no instance count). */
-function configurationListView(c: Configuration, links: Links): Record<string, unknown> {
+function configurationListView(c: Configuration, links: Links, versionIds: Map<string, string>): Record<string, unknown> {
   return {
     id: c.id,
     name: c.name,
@@ -19,14 +20,15 @@ function configurationListView(c: Configuration, links: Links): Record<string, u
     updated: troveTime(c.updatedAt),
     datastore_name: c.datastore,
     datastore_version_name: c.datastoreVersion,
+    datastore_version_id: versionIds.get(`${c.datastore}/${c.datastoreVersion}`) ?? null,
     links: links.resource("configurations", c.id),
   };
 }
 
 /** Trove's detail view: the list view plus values and instance_count. */
-function configurationView(c: Configuration | undefined, links: Links): Record<string, unknown> {
+async function configurationView(c: Configuration | undefined, req: TroveRequest): Promise<Record<string, unknown>> {
   if (!c) return {};
-  return { ...configurationListView(c, links), values: c.values ?? {}, instance_count: c.instanceCount };
+  return { ...configurationListView(c, req.links, await datastoreVersionIds(req.rpc)), values: c.values ?? {}, instance_count: c.instanceCount };
 }
 
 function values(body: JsonObject, required: boolean): ProtoJsonObject | undefined {
@@ -49,7 +51,8 @@ export const configurationRoutes: TroveRoute[] = [
     handle: async (req) => {
       const { configurations } = await req.rpc.configurations.listConfigurations({});
       const page = paginate(configurations, (c) => c.id, req.query, req.links.url("/configurations"));
-      return { status: 200, body: listBody("configurations", { page: page.page.map((c) => configurationListView(c, req.links)), links: page.links }) };
+      const ids = await datastoreVersionIds(req.rpc);
+      return { status: 200, body: listBody("configurations", { page: page.page.map((c) => configurationListView(c, req.links, ids)), links: page.links }) };
     },
   },
   {
@@ -65,7 +68,7 @@ export const configurationRoutes: TroveRoute[] = [
         datastoreVersion: ds ? (optString(ds, "version", "configuration.datastore") ?? "") : "",
         values: values(b, true),
       });
-      return { status: 200, body: { configuration: configurationView(configuration, req.links) } };
+      return { status: 200, body: { configuration: await configurationView(configuration, req) } };
     },
   },
   {
@@ -73,7 +76,7 @@ export const configurationRoutes: TroveRoute[] = [
     path: "/configurations/{id}",
     handle: async (req) => {
       const { configuration } = await req.rpc.configurations.getConfiguration({ id: req.params.id ?? "" });
-      return { status: 200, body: { configuration: configurationView(configuration, req.links) } };
+      return { status: 200, body: { configuration: await configurationView(configuration, req) } };
     },
   },
   {
