@@ -161,6 +161,31 @@ describe("Trove v1.0 API", () => {
     // reset_status is an operator's action: a member is refused.
     expect(faultOf(await trove(stack, "POST", `${base}/instances/${id}/action`, acme.member, { reset_status: {} })).slice(0, 2)).toEqual(["forbidden", 403]);
     expect((await trove(stack, "GET", `${base}/instances/${id}/backups`, acme.reader)).json).toEqual({ backups: [] });
+
+    // Update: PATCH renames (and has no "access"); PUT changes one thing at a time.
+    expect((await trove(stack, "PATCH", `${base}/instances/${id}`, acme.member, { instance: { name: "cache-renamed" } })).status).toBe(202);
+    expect((await trove(stack, "GET", `${base}/instances/${id}`, acme.reader)).json?.instance).toMatchObject({ name: "cache-renamed" });
+    expect(faultOf(await trove(stack, "PATCH", `${base}/instances/${id}`, acme.member, { instance: { access: { allowed_cidrs: [] } } })).slice(0, 2)).toEqual(["badRequest", 400]);
+    const two = await trove(stack, "PUT", `${base}/instances/${id}`, acme.member, { instance: { configuration: null, access: { allowed_cidrs: [] } } });
+    expect(faultOf(two)).toEqual(["badRequest", 400, "change one of configuration, access at a time"]);
+    expect((await trove(stack, "PUT", `${base}/instances/${id}`, acme.member, { instance: { access: { is_public: false, allowed_cidrs: ["127.0.0.0/8"] } } })).status).toBe(202);
+    const fenced = await waitUntil(async () => {
+      const shown = (await trove(stack, "GET", `${base}/instances/${id}`, acme.reader)).json?.instance as { status: string; access: unknown };
+      return shown.status === "ACTIVE" ? shown : undefined;
+    }, "cache1 ACTIVE after the access change", 60_000, 300);
+    expect(fenced.access).toEqual({ is_public: false, allowed_cidrs: ["127.0.0.0/8"] });
+
+    // Users on Redis (ACL users): create, show as name@host, change the password, delete.
+    expect((await trove(stack, "POST", `${base}/instances/${id}/users`, acme.member, { users: [{ name: "u1", password: "Passw0rd-1" }] })).status).toBe(202);
+    expect((await trove(stack, "GET", `${base}/instances/${id}/users/u1`, acme.reader)).json).toEqual({ user: { name: "u1", host: "%", databases: [] } });
+    expect((await trove(stack, "PUT", `${base}/instances/${id}/users`, acme.member, { users: [{ name: "u1", password: "N3w-passw0rd" }] })).status).toBe(202);
+    expect(faultOf(await trove(stack, "POST", `${base}/instances/${id}/users`, acme.member, { users: [{ name: "u2" }] }))).toEqual(["badRequest", 400, "users[0].password is required"]);
+    expect((await trove(stack, "DELETE", `${base}/instances/${id}/users/u1`, acme.member)).status).toBe(202);
+    expect((await trove(stack, "GET", `${base}/instances/${id}/users/u1`, acme.reader)).status).toBe(404);
+    const noBackup = await trove(stack, "POST", `${base}/instances`, acme.member, {
+      instance: { name: "restored", flavorRef: "1", volume: { size: 1 }, datastore: { type: "redis" }, restorePoint: { backupRef: "no-such-backup" } },
+    });
+    expect(faultOf(noBackup).slice(0, 2)).toEqual(["itemNotFound", 404]);
     expect((await trove(stack, "GET", `${base}/limits`, acme.reader)).json).toEqual({ limits: [{ verb: "ABSOLUTE" }] });
 
     expect((await trove(stack, "DELETE", `${base}/instances/${id}`, acme.reader)).status).toBe(403);

@@ -47,6 +47,7 @@ function createRequest(body: unknown): MessageInitShape<typeof CreateInstanceReq
   refuseUnsupported(b, ["replica_of", "replica_count", "nics", "modules", "locality", "availability_zone", "region_name", "cluster_config"], p, "Hoard has no such feature");
   if (b.flavorRef === undefined) throw badRequestFault("instance.flavorRef is required");
   const volume = optObject(b, "volume", p);
+  if (volume) refuseUnsupported(volume, ["type"], "instance.volume", "Hoard has one kind of volume");
   const datastore = optObject(b, "datastore", p);
   const access = optObject(b, "access", p);
   if (access && optBool(access, "is_public", "instance.access")) throw notImplementedFault("instance.access.is_public: Hoard does not publish instances on a public network; restrict clients with allowed_cidrs");
