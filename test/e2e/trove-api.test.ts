@@ -73,6 +73,8 @@ describe("Trove v1.0 API", () => {
     expect(one.json?.flavor).toMatchObject({ id: 1, str_id: "1", name: "tiny" });
     expect((await trove(stack, "GET", `${base}/flavors/small`, acme.reader)).json?.flavor).toMatchObject({ id: 2 });
     expect(faultOf(await trove(stack, "GET", `${base}/flavors/99`, acme.reader)).slice(0, 2)).toEqual(["itemNotFound", 404]);
+    const withId = await fetch(`${stack.url}${base}/flavors/1`, { headers: { "x-auth-token": acme.reader, "x-openstack-request-id": "req-trove-test" } });
+    expect(withId.headers.get("x-openstack-request-id")).toBe("req-trove-test");
   });
 
   it("lists datastores, versions and a version's parameters", async () => {

@@ -49,16 +49,18 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
 
   const handle: NodeHandlerFn = (req, res) => {
-    serve(req, res).catch((err: unknown) => {
+    // The client's id when it sent one (as Hoard's other surfaces take x-request-id), for the logs of every RPC it causes.
+    const requestId = (header(req, "x-openstack-request-id") || header(req, "x-request-id")).slice(0, 64) || `req-${randomUUID()}`;
+    serve(req, res, requestId).catch((err: unknown) => {
       const fault = faultOf(err);
-      if (!fault) logger.error({ err, path: req.url }, "Trove request failed");
-      const out = fault ?? { status: 500, body: { instanceFault: { code: 500, message: "internal error" } } };
-      if (!res.headersSent) send(res, out.status, out.body);
+      if (!fault) logger.error({ err, requestId, path: req.url }, "Trove request failed");
+      const out = fault ?? { status: 500, body: { instanceFault: { code: 500, message: `internal error (request ${requestId})` } } };
+      if (!res.headersSent) send(res, out.status, out.body, requestId);
       else res.end();
     });
   };
 
-  async function serve(req: NodeServerRequest, res: Response): Promise<void> {
+  async function serve(req: NodeServerRequest, res: Response, requestId: string): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const root = rootUrl(req);
     const segments = pathSegments(url.pathname);
@@ -66,7 +68,7 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
     const method = (req.method ?? "GET").toUpperCase();
     if (segments.length === 0 || (segments.length === 1 && segments[0] === "v1.0")) {
       if (method !== "GET") throw notFoundFault(`no Trove route for ${method} ${url.pathname}`);
-      return send(res, 200, segments.length === 0 ? versionsDocument(root) : versionDocument(root));
+      return send(res, 200, segments.length === 0 ? versionsDocument(root) : versionDocument(root), requestId);
     }
     // The body is read first, whatever follows: a request left half-read would hold its connection.
     const body = await readJson(req, maxBodyBytes);
@@ -77,9 +79,9 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
     if (token === "") throw new TroveFault({ name: "unauthorized", status: 401 }, "missing X-Auth-Token");
     const contextValues = createContextValues();
     contextValues.set(pathProjectKey, projectId);
-    const rpc = createHoardClients(resolve, { token, requestId: header(req, "x-openstack-request-id") || randomUUID(), contextValues });
+    const rpc = createHoardClients(resolve, { token, requestId, contextValues });
     const out = await route.handle({ params, query: url.searchParams, body, rpc, links: createLinks(root, projectId) });
-    send(res, out.status, out.body);
+    send(res, out.status, out.body, requestId);
   }
 
   return [
@@ -117,14 +119,14 @@ async function readJson(req: NodeServerRequest, limit: number): Promise<unknown>
   }
 }
 
-function send(res: Response, status: number, body: unknown): void {
+function send(res: Response, status: number, body: unknown, requestId: string): void {
   const r = res as unknown as { writeHead(s: number, h: Record<string, string>): void; end(d?: string): void };
   if (body === undefined) {
-    r.writeHead(status, { "content-length": "0" });
+    r.writeHead(status, { "content-length": "0", "x-openstack-request-id": requestId });
     r.end();
     return;
   }
   const text = JSON.stringify(body);
-  r.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+  r.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), "x-openstack-request-id": requestId });
   r.end(text);
 }
