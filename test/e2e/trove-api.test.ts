@@ -163,6 +163,8 @@ describe("Trove v1.0 API", () => {
     // reset_status is an operator's action: a member is refused.
     expect(faultOf(await trove(stack, "POST", `${base}/instances/${id}/action`, acme.member, { reset_status: {} })).slice(0, 2)).toEqual(["forbidden", 403]);
     expect((await trove(stack, "GET", `${base}/instances/${id}/backups`, acme.reader)).json).toEqual({ backups: [] });
+    const live = (await trove(stack, "GET", `${base}/instances/${id}/configuration`, acme.reader)).json as { instance: { configuration: Record<string, string> } };
+    expect(live.instance.configuration.maxclients).toMatch(/^\d+$/);
 
     // Update: PATCH renames (and has no "access"); PUT changes one thing at a time.
     expect((await trove(stack, "PATCH", `${base}/instances/${id}`, acme.member, { instance: { name: "cache-renamed" } })).status).toBe(202);
