@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Hoard runs and tests against when they are missing (nftables fences
-# Redis instances to their allowed CIDRs, Redis having no client-address rules of its own), and the
+# Redis instances to their allowed CIDRs, Redis having no client-address rules of its own; the
+# OpenStack clients are what the Keystone and Trove compatibility tests drive), and the
 # unprivileged account database servers run as. Safe to run again: it only acts on what is absent.
 set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl nftables mariadb-backup; do
+for pkg in nats-server postgresql postgresql-client mariadb-server mariadb-client redis-server redis-tools e2fsprogs util-linux mount procps iproute2 curl nftables mariadb-backup python3-openstackclient python3-troveclient; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 
