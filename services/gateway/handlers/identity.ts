@@ -7,7 +7,8 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { IdentityService, IdentityUserSchema, type IdentityUser } from "../../../gen/proto/hoard/v1/identity_pb.js";
 import { InvalidArgumentError } from "../../platform/errors.js";
 import { hashPassword } from "../../platform/passwords.js";
-import { parseRoles, type IdentityStore, type StoredUser } from "../store/identity.js";
+import { parseRoles } from "../../platform/tokens.js";
+import type { IdentityStore, StoredUser } from "../store/identity.js";
 
 export interface IdentityServiceDeps {
   identity: IdentityStore;

@@ -4,8 +4,8 @@
 // Every refusal reads the same, whether the user, the password or the project was wrong.
 import { UnauthenticatedError } from "../../platform/errors.js";
 import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from "../../platform/passwords.js";
-import { hashToken, newToken, type Role } from "../../platform/tokens.js";
-import { parseRoles, type IdentityStore, type StoredToken } from "../store/identity.js";
+import { hashToken, newToken, parseRoles, type Role } from "../../platform/tokens.js";
+import type { IdentityStore, StoredToken } from "../store/identity.js";
 
 /** A project named by id, or by name (in the one "Default" domain, checked by the caller). */
 export type ProjectRef = { id: string } | { name: string };

@@ -3,20 +3,9 @@
 // admin,member,reader, as on api_tokens.
 import { isUniqueViolation, type Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, NotFoundError } from "../../platform/errors.js";
-import { roles as knownRoles, type Role } from "../../platform/tokens.js";
+import { joinRoles, parseRoles } from "../../platform/tokens.js";
 
 const withMemberships = { memberships: { include: { project: true }, orderBy: { createdAt: "asc" as const } } };
-
-/** Roles from their stored form, in the canonical order, unknown ones dropped. */
-export function parseRoles(stored: string): Role[] {
-  const set = new Set(stored.split(","));
-  return knownRoles.filter((r) => set.has(r));
-}
-
-function joinRoles(roles: Iterable<string>): string {
-  const set = new Set(roles);
-  return knownRoles.filter((r) => set.has(r)).join(",");
-}
 
 export function createIdentityStore(db: Db) {
   async function user(idOrName: string) {
