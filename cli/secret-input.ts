@@ -18,9 +18,10 @@ function askHidden(ctx: CliContext, question: string): Promise<string> {
   ctx.prompt(question);
   const silent = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = createInterface({ input: ctx.stdin(), output: silent, terminal: true });
+  // Settled before close(): closing emits "close" at once, which would otherwise win.
   return new Promise((resolve, reject) => {
-    rl.once("line", (line) => (rl.close(), ctx.prompt("\n"), resolve(line)));
-    rl.once("SIGINT", () => (rl.close(), ctx.prompt("\n"), reject(new UsageError("no password given (interrupted)"))));
+    rl.once("line", (line) => (resolve(line), ctx.prompt("\n"), rl.close()));
+    rl.once("SIGINT", () => (reject(new UsageError("no password given (interrupted)")), ctx.prompt("\n"), rl.close()));
     rl.once("close", () => reject(new UsageError("no password given")));
   });
 }
