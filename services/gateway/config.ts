@@ -15,10 +15,19 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env = process.env): Readonly<GatewayConfig> {
   return Object.freeze({
     maxVolumeGb: parseInteger("HOARD_MAX_VOLUME_GB", env.HOARD_MAX_VOLUME_GB ?? "100", 1),
-    tokenTtlSeconds: parseInteger("HOARD_TOKEN_TTL_SECONDS", env.HOARD_TOKEN_TTL_SECONDS ?? "3600", 1),
+    tokenTtlSeconds: parseTokenTtl(env.HOARD_TOKEN_TTL_SECONDS ?? "3600"),
     publicUrl: parsePublicUrl(env.HOARD_PUBLIC_URL),
     region: env.HOARD_REGION || "RegionOne",
   });
+}
+
+/** Logins last at most 30 days: a stolen token should not outlive the next password change by months. */
+const maxTokenTtlSeconds = 30 * 24 * 3600;
+
+function parseTokenTtl(value: string): number {
+  const ttl = parseInteger("HOARD_TOKEN_TTL_SECONDS", value, 1);
+  if (ttl > maxTokenTtlSeconds) throw new ConfigError(`HOARD_TOKEN_TTL_SECONDS must be at most ${maxTokenTtlSeconds} (30 days), got ${ttl}`);
+  return ttl;
 }
 
 function parsePublicUrl(value: string | undefined): string | undefined {
