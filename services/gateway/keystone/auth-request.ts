@@ -32,13 +32,14 @@ function text(value: unknown, where: string): string | undefined {
 /** The refusal for a user or project named in a domain Hoard does not have. */
 const notHere = "The request you have made requires authentication.";
 
-function userRef(user: Json): UserRef {
-  const id = text(user.id, "identity.password.user.id");
+/** A user or project named by id, or by name in a domain (which must be the default one). */
+function reference(entity: Json, kind: "user" | "project", where: string): UserRef & ProjectRef {
+  const id = text(entity.id, `${where}.id`);
   if (id !== undefined) return { id };
-  const name = text(user.name, "identity.password.user.name");
-  if (name === undefined) throw new KeystoneError(400, "Expecting to find id or name in user.");
-  const domain = optionalObject(user.domain, "identity.password.user.domain");
-  if (!domain) throw new KeystoneError(400, "Expecting to find domain in user.");
+  const name = text(entity.name, `${where}.name`);
+  if (name === undefined) throw new KeystoneError(400, `Expecting to find id or name in ${kind}.`);
+  const domain = optionalObject(entity.domain, `${where}.domain`);
+  if (!domain) throw new KeystoneError(400, `Expecting to find domain in ${kind}.`);
   if (!isDefaultDomain(domain)) throw new KeystoneError(401, notHere);
   return { name };
 }
@@ -53,7 +54,7 @@ function identityOf(identity: Json): AuthIdentity {
     const user = object(password.user, "user in password");
     const secret = user.password;
     if (typeof secret !== "string" || secret.length > 4096) throw new KeystoneError(400, "Invalid input for field 'identity.password.user.password': a string is expected.");
-    return { method: "password", user: userRef(user), password: secret };
+    return { method: "password", user: reference(user, "user", "identity.password.user"), password: secret };
   }
   if (methods.includes("token")) {
     const token = object(identity.token, "token in identity");
@@ -69,15 +70,7 @@ function scopeOf(scope: unknown): ProjectRef | undefined {
   if (scope === "unscoped") throw new KeystoneError(401, "Hoard issues project-scoped tokens only; name a project.");
   const s = object(scope, "scope");
   if (s.project === undefined) throw new KeystoneError(401, "Hoard issues project-scoped tokens only (no domain or system scope); name a project.");
-  const project = object(s.project, "project in scope");
-  const id = text(project.id, "scope.project.id");
-  if (id !== undefined) return { id };
-  const name = text(project.name, "scope.project.name");
-  if (name === undefined) throw new KeystoneError(400, "Expecting to find id or name in project.");
-  const domain = optionalObject(project.domain, "scope.project.domain");
-  if (!domain) throw new KeystoneError(400, "Expecting to find domain in project.");
-  if (!isDefaultDomain(domain)) throw new KeystoneError(401, notHere);
-  return { name };
+  return reference(object(s.project, "project in scope"), "project", "scope.project");
 }
 
 /** Parses the JSON body; throws KeystoneError. */
