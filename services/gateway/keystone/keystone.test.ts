@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, migrateDb, type Db } from "../../platform/db/index.js";
 import { hashPassword } from "../../platform/passwords.js";
+import { hashToken } from "../../platform/tokens.js";
 import { createUserTokens } from "../identity/user-tokens.js";
 import { startGatewayServer, type GatewayServer } from "../server/index.js";
 import { createIdentityStore } from "../store/identity.js";
@@ -18,11 +19,13 @@ let dir: string;
 let db: Db;
 let server: GatewayServer;
 let pinned: GatewayServer;
+let brief: GatewayServer;
+const adminToken = "hoard_keystone-test-admin";
 let base: string;
 let userId: string;
 let projectId: string;
 
-async function startWith(publicUrl: string | undefined): Promise<GatewayServer> {
+async function startWith(publicUrl: string | undefined, ttlSeconds = 60): Promise<GatewayServer> {
   const logger = pino({ level: "silent" });
   const identity = createIdentityStore(db);
   return startGatewayServer({
@@ -31,7 +34,7 @@ async function startWith(publicUrl: string | undefined): Promise<GatewayServer> 
     services: [],
     routes: () => {},
     logger,
-    mounts: () => [createKeystoneMount({ userTokens: createUserTokens(identity, { ttlSeconds: 60 }), tokens: createTokenStore(db), publicUrl, region: "RegionTwo", logger })],
+    mounts: () => [createKeystoneMount({ userTokens: createUserTokens(identity, { ttlSeconds }), tokens: createTokenStore(db), publicUrl, region: "RegionTwo", logger })],
   });
 }
 
@@ -47,14 +50,17 @@ beforeAll(async () => {
   userId = (await identity.createUser({ name: "solo", passwordHash: await hashPassword("solo-secret"), membership: { projectId, roles: ["reader"] } })).id;
   const duo = await identity.createUser({ name: "duo", passwordHash: await hashPassword("duo-secret"), membership: { projectId, roles: ["member"] } });
   await identity.grant(duo.id, globex.id, ["admin"]);
+  await db.apiToken.create({ data: { projectId: globex.id, name: "operator", tokenHash: hashToken(adminToken), roles: "admin" } });
   server = await startWith(undefined);
   pinned = await startWith("https://db.example.com/");
+  brief = await startWith(undefined, 1);
   base = `http://127.0.0.1:${server.address.port}`;
 }, 60_000);
 
 afterAll(async () => {
   await server?.close();
   await pinned?.close();
+  await brief?.close();
   await db?.$disconnect();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -150,6 +156,21 @@ describe("POST /v3/auth/tokens", () => {
   it("refuses a body over 64 KiB", async () => {
     const res = await call("POST", "/v3/auth/tokens", login({ ...solo, password: "x".repeat(70_000) }));
     expect(res.status).toBe(413);
+  });
+});
+
+describe("expiry", () => {
+  it("a token stops working when its lifetime (here 1 s) has passed, for Keystone and for the gateway's own authentication", async () => {
+    const at = `http://127.0.0.1:${brief.address.port}`;
+    const issued = await call("POST", "/v3/auth/tokens", login(solo), {}, at);
+    const subject = issued.headers.get("x-subject-token") ?? "";
+    expect((await call("GET", "/v3/auth/tokens", undefined, { "x-auth-token": adminToken, "x-subject-token": subject }, at)).status).toBe(200);
+    expect(await createTokenStore(db).findActive(hashToken(subject), new Date())).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await call("GET", "/v3/auth/tokens", undefined, { "x-auth-token": adminToken, "x-subject-token": subject }, at)).status).toBe(404);
+    expect(await createTokenStore(db).findActive(hashToken(subject), new Date())).toBeUndefined();
+    const rescope = await call("POST", "/v3/auth/tokens", { auth: { identity: { methods: ["token"], token: { id: subject } } } }, {}, at);
+    expect(rescope.status).toBe(401);
   });
 });
 
