@@ -41,7 +41,7 @@ export function createAuthTokenRoutes({ userTokens, tokens, logger }: AuthTokenD
   }
 
   return {
-    async issue(body: unknown, catalog: CatalogFn): Promise<KeystoneReply> {
+    async issue(body: unknown, catalog: CatalogFn | undefined): Promise<KeystoneReply> {
       const request = parseAuthRequest(body);
       const who = request.identity.method === "password" ? request.identity.user : { token: true };
       let issued;
@@ -57,7 +57,7 @@ export function createAuthTokenRoutes({ userTokens, tokens, logger }: AuthTokenD
       }
       logger.info({ userId: issued.user.id, projectId: issued.project.id, method: request.identity.method }, "keystone login");
       const { secret, ...info } = issued;
-      return { status: 201, headers: { "x-subject-token": secret }, body: tokenBody(info, catalog(info.project.id)) };
+      return { status: 201, headers: { "x-subject-token": secret }, body: tokenBody(info, catalog?.(info.project.id)) };
     },
 
     async validate(authToken: string | undefined, subjectToken: string | undefined, catalog: CatalogFn | undefined): Promise<KeystoneReply> {

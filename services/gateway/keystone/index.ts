@@ -3,6 +3,7 @@
 // with a password and find the Trove API in the catalog. "/" is left to the Trove surface.
 import type { Logger } from "../../platform/logger.js";
 import type { UserTokens } from "../identity/user-tokens.js";
+import { publicBaseUrl } from "../public-url.js";
 import { readBody, type NodeServerRequest } from "../rest/index.js";
 import type { HttpMount } from "../server/index.js";
 import type { TokenStore } from "../store/tokens.js";
@@ -28,13 +29,6 @@ type Response = Parameters<HttpMount["handle"]>[1];
 function header(req: NodeServerRequest, name: string): string | undefined {
   const value = req.headers[name];
   return (Array.isArray(value) ? value[0] : value) || undefined;
-}
-
-/** The gateway's base URL for this request: configured, or http://<Host> when the Host is sane. */
-function baseUrlOf(req: NodeServerRequest, publicUrl: string | undefined): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, "");
-  const host = header(req, "host") ?? header(req, ":authority") ?? "";
-  return /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? `http://${host}` : `http://${req.socket.localAddress ?? "127.0.0.1"}:${req.socket.localPort ?? ""}`;
 }
 
 function send(res: Response, reply: KeystoneReply, head: boolean): void {
@@ -75,12 +69,13 @@ export function createKeystoneMount(options: KeystoneOptions): HttpMount {
     if (url.pathname === "/v3/auth/tokens") {
       const auth = header(req, "x-auth-token");
       const subject = header(req, "x-subject-token");
+      const withCatalog = url.searchParams.has("nocatalog") ? undefined : catalog;
       switch (method) {
         case "POST":
-          return tokens.issue(await jsonBody(req), catalog);
+          return tokens.issue(await jsonBody(req), withCatalog);
         case "GET":
         case "HEAD":
-          return tokens.validate(auth, subject, url.searchParams.has("nocatalog") ? undefined : catalog);
+          return tokens.validate(auth, subject, withCatalog);
         case "DELETE":
           return tokens.revoke(auth, subject);
         default:
@@ -93,7 +88,7 @@ export function createKeystoneMount(options: KeystoneOptions): HttpMount {
   return {
     prefix: "/v3",
     handle(req, res) {
-      const base = baseUrlOf(req, options.publicUrl);
+      const base = publicBaseUrl(req, options.publicUrl);
       const head = req.method?.toUpperCase() === "HEAD";
       route(req, base)
         .catch((err: unknown): KeystoneReply => {

@@ -119,6 +119,13 @@ describe("POST /v3/auth/tokens", () => {
     expect(token.catalog.find((c) => c.type === "identity")?.endpoints[0]?.url).toBe(`${base}/v3`);
   });
 
+  it("leaves the catalog out with ?nocatalog", async () => {
+    const res = await call("POST", "/v3/auth/tokens?nocatalog", login(solo));
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ token: { project: { name: "acme" } } });
+    expect(res.json).not.toHaveProperty("token.catalog");
+  });
+
   it("scopes an unscoped login to the user's only project, and refuses one with several", async () => {
     const one = await call("POST", "/v3/auth/tokens", login(solo));
     expect(one.status).toBe(201);
