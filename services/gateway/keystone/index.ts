@@ -94,6 +94,8 @@ export function createKeystoneMount(options: KeystoneOptions): HttpMount {
         .catch((err: unknown): KeystoneReply => {
           if (err instanceof KeystoneError) {
             const headers: Record<string, string> = err.status === 401 ? { "www-authenticate": `Keystone uri="${base}/v3"` } : {};
+            // The rest of an oversized body is not read: an HTTP/1.1 connection cannot be reused.
+            if (err.status === 413 && req.httpVersionMajor < 2) headers.connection = "close";
             return { status: err.status, headers, body: errorBody(err.status, err.message) };
           }
           logger.error({ err, path: req.url }, "keystone request failed");
