@@ -15,6 +15,8 @@ export interface HoardIo {
   pollIntervalMs?: number;
   /** How often `log tail --follow` asks for more; 1 s unless a test wants it faster. */
   followIntervalMs?: number;
+  /** Where `--password-stdin` reads and a password prompt listens; defaults to process.stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Calls `handler` on Ctrl-C until the returned function is called; defaults to SIGINT of this process. */
   onInterrupt?: (handler: () => void) => () => void;
 }
@@ -46,6 +48,16 @@ export class CliContext {
   /** Progress and errors: one line each, on stderr so stdout stays parseable. */
   note(line: string): void {
     this.io.stderr.write(line + "\n");
+  }
+
+  /** The run's standard input (for passwords: piped, or typed at a prompt). */
+  stdin(): NodeJS.ReadableStream & { isTTY?: boolean } {
+    return this.io.stdin ?? process.stdin;
+  }
+
+  /** Writes a prompt on stderr (stdout stays parseable). */
+  prompt(text: string): void {
+    this.io.stderr.write(text);
   }
 
   /** A path from the command line, relative to the run's working directory. */

@@ -1,18 +1,20 @@
 // `hoard-manage`: the operators' CLI (admin tokens only): datastores, their versions and parameter
-// catalogues, flavors, projects and tokens, and rescuing stuck instances. Same connection, output and
+// catalogues, flavors, projects, tokens and users, and rescuing stuck instances. Same connection, output and
 // error rules as `hoard`; manage-main.ts binds runHoardManage to `process`.
 import { registerManageAccessCommands } from "./commands/manage-access.js";
 import { registerManageCatalogCommands } from "./commands/manage-catalog.js";
+import { registerManageIdentityCommands } from "./commands/manage-identity.js";
 import { registerManageInstanceCommands } from "./commands/manage-instance.js";
 import type { HoardIo } from "./context.js";
 import { runProgram, type ProgramSpec } from "./program.js";
 
 const hoardManage: ProgramSpec = {
   name: "hoard-manage",
-  description: "Hoard operator tools: datastores, versions, parameters, flavors, projects, tokens and stuck instances (admin token required)",
+  description: "Hoard operator tools: datastores, versions, parameters, flavors, projects, tokens, users and stuck instances (admin token required)",
   register(program, ctx) {
     registerManageCatalogCommands(program, ctx);
     registerManageAccessCommands(program, ctx);
+    registerManageIdentityCommands(program, ctx);
     registerManageInstanceCommands(program, ctx);
   },
 };

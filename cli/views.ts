@@ -11,6 +11,7 @@ import type {
 import type { Database } from "../gen/proto/hoard/v1/database_pb.js";
 import type { Datastore, DatastoreVersion } from "../gen/proto/hoard/v1/datastore_pb.js";
 import type { Flavor } from "../gen/proto/hoard/v1/flavor_pb.js";
+import type { IdentityUser } from "../gen/proto/hoard/v1/identity_pb.js";
 import {
   InstanceStatusSchema,
   OperatingStatusSchema,
@@ -406,4 +407,29 @@ export const tokenColumns = ["ID", "Name", "Project", "Roles", "Created", "Expir
 
 export function tokenRow(t: Token): Scalar[] {
   return [t.id, t.name, t.project, t.roles.join(", "), time(t.createdAt), time(t.expiresAt), time(t.revokedAt)];
+}
+
+/** A login user with its memberships; never a password (the API has none to give). */
+export function identityUserView(u: IdentityUser): Record<string, unknown> {
+  return {
+    id: u.id,
+    name: u.name,
+    created: time(u.createdAt),
+    projects: u.memberships.map((m) => ({ project: m.project, project_id: m.projectId, roles: [...m.roles] })),
+  };
+}
+
+/** The memberships in one cell: "acme: member; ops: admin, reader". */
+function membershipsText(u: IdentityUser): string {
+  return u.memberships.map((m) => `${m.project}: ${m.roles.join(", ")}`).join("; ");
+}
+
+export function identityUserFields(u: IdentityUser): Record<string, unknown> {
+  return { id: u.id, name: u.name, created: time(u.createdAt), projects: membershipsText(u) };
+}
+
+export const identityUserColumns = ["ID", "Name", "Projects", "Created"];
+
+export function identityUserRow(u: IdentityUser): Scalar[] {
+  return [u.id, u.name, membershipsText(u), time(u.createdAt)];
 }

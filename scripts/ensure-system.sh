@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Hoard runs and tests against when they are missing (nftables fences
-# Redis instances to their allowed CIDRs, Redis having no client-address rules of its own), and the
-# unprivileged account database servers run as; Debian's openstack client with its Trove plugin is what
-# the Trove compatibility tests drive. Safe to run again: it only acts on what is absent.
+# Redis instances to their allowed CIDRs, Redis having no client-address rules of its own; the
+# OpenStack clients are what the Keystone and Trove compatibility tests drive), and the
+# unprivileged account database servers run as. Safe to run again: it only acts on what is absent.
 set -euo pipefail
 
 need=()

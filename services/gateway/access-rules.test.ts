@@ -77,6 +77,13 @@ const expected: Record<string, Role> = {
   "hoard.v1.ManageService.SetParameterCatalogue": "admin",
   "hoard.v1.ManageService.ResetInstanceStatus": "admin",
   "hoard.v1.ManageService.ForceDeleteInstance": "admin",
+  "hoard.v1.IdentityService.CreateUser": "admin",
+  "hoard.v1.IdentityService.ListUsers": "admin",
+  "hoard.v1.IdentityService.GetUser": "admin",
+  "hoard.v1.IdentityService.DeleteUser": "admin",
+  "hoard.v1.IdentityService.SetUserPassword": "admin",
+  "hoard.v1.IdentityService.GrantRole": "admin",
+  "hoard.v1.IdentityService.RevokeRole": "admin",
 };
 
 const served = publicServices.flatMap((service) => service.methods.map((method) => ({ service, method, key: `${service.typeName}.${method.name}` })));

@@ -88,6 +88,16 @@ const rules: Record<string, Record<string, Role>> = {
     ResetInstanceStatus: "admin",
     ForceDeleteInstance: "admin",
   },
+  // Users who log in with a password and their roles in projects: operators only.
+  "hoard.v1.IdentityService": {
+    CreateUser: "admin",
+    ListUsers: "admin",
+    GetUser: "admin",
+    DeleteUser: "admin",
+    SetUserPassword: "admin",
+    GrantRole: "admin",
+    RevokeRole: "admin",
+  },
 };
 
 const rank: Record<Role, number> = { reader: 0, member: 1, admin: 2 };

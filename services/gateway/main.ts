@@ -16,14 +16,17 @@ import { registerCatalogueServices } from "./handlers/catalogue.js";
 import { registerDatabaseService } from "./handlers/databases.js";
 import { registerBackupService } from "./handlers/backups.js";
 import { registerConfigurationService } from "./handlers/configurations.js";
+import { registerIdentityService } from "./handlers/identity.js";
 import { registerInstanceService } from "./handlers/instances.js";
 import { registerManageService } from "./handlers/manage.js";
 import { registerRootService } from "./handlers/root.js";
 import { registerUserService } from "./handlers/users.js";
 import { createHealthService } from "./health/index.js";
+import { createUserTokens } from "./identity/user-tokens.js";
 import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
 import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
 import { createPathProjectInterceptor } from "./interceptors/path-project.js";
+import { createKeystoneMount } from "./keystone/index.js";
 import { createValidateInterceptor } from "./interceptors/validate.js";
 import { registerReflection } from "./reflection/index.js";
 import { startGatewayServer } from "./server/index.js";
@@ -31,6 +34,7 @@ import { createCatalogueStore } from "./store/catalogue.js";
 import { createBackupStore } from "./store/backups.js";
 import { createBackupScheduleStore } from "./store/backup-schedules.js";
 import { createConfigurationStore } from "./store/configurations.js";
+import { createIdentityStore } from "./store/identity.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
 import { createTokenStore } from "./store/tokens.js";
@@ -62,15 +66,27 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
   const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
   const agents = createAgentClients(nc);
   const health = createHealthService();
+  const tokens = createTokenStore(db);
+  const identity = createIdentityStore(db);
+  const manage = createManageStore(db);
 
   const server = await startGatewayServer({
     host: platform.gatewayAddr.host,
     port: platform.gatewayAddr.port,
     services: publicServices,
-    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createPathProjectInterceptor(), createValidateInterceptor()],
+    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(tokens), createPathProjectInterceptor(), createValidateInterceptor()],
     logger,
     health,
-    mounts: (resolveHandler) => createTroveMounts(resolveHandler, { logger }),
+    mounts: (resolveHandler) => [
+      createKeystoneMount({
+        userTokens: createUserTokens(identity, { ttlSeconds: config.tokenTtlSeconds }),
+        tokens,
+        publicUrl: config.publicUrl,
+        region: config.region,
+        logger,
+      }),
+      ...createTroveMounts(resolveHandler, { logger }),
+    ],
     routes: (router) => {
       registerInstanceService(router, {
         instances,
@@ -95,7 +111,8 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       registerDatabaseService(router, instances, agents);
       registerUserService(router, instances, agents);
       registerRootService(router, instances, agents);
-      registerManageService(router, createManageStore(db), submitTask);
+      registerManageService(router, manage, submitTask);
+      registerIdentityService(router, { identity, project: manage.project });
       health.register(router);
       registerReflection(router, publicServices);
     },

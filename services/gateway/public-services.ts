@@ -5,6 +5,7 @@ import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.
 import { DatabaseService } from "../../gen/proto/hoard/v1/database_pb.js";
 import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
+import { IdentityService } from "../../gen/proto/hoard/v1/identity_pb.js";
 import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
 import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
@@ -20,4 +21,5 @@ export const publicServices = [
   DatastoreService,
   FlavorService,
   ManageService,
+  IdentityService,
 ] as const;

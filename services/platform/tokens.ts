@@ -13,3 +13,15 @@ export function newToken(): string {
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
+
+/** Roles from their stored, comma-separated form, in canonical order; unknown names are dropped. */
+export function parseRoles(stored: string): Role[] {
+  const set = new Set(stored.split(","));
+  return roles.filter((r) => set.has(r));
+}
+
+/** Roles in their stored form: known names, each once, in canonical order. */
+export function joinRoles(given: Iterable<string>): string {
+  const set = new Set(given);
+  return roles.filter((r) => set.has(r)).join(",");
+}

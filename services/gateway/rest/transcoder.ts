@@ -314,7 +314,8 @@ function pickField(json: JsonValue, jsonName: string): JsonValue {
   return json[jsonName] ?? null;
 }
 
-async function readBody(req: NodeServerRequest, limit: number): Promise<Uint8Array | "too-large"> {
+/** Reads a request body up to `limit` bytes ("too-large" past it). Also used by the HTTP mounts. */
+export async function readBody(req: NodeServerRequest, limit: number): Promise<Uint8Array | "too-large"> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

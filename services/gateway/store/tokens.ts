@@ -1,6 +1,6 @@
 // Token lookups for authentication. The only place the gateway reads api_tokens.
 import type { Db } from "../../platform/db/index.js";
-import { roles as knownRoles, type Role } from "../../platform/tokens.js";
+import { parseRoles } from "../../platform/tokens.js";
 import type { Principal } from "../context.js";
 
 export interface TokenStore {
@@ -13,8 +13,7 @@ export function createTokenStore(db: Db): TokenStore {
     async findActive(tokenHash, now) {
       const token = await db.apiToken.findUnique({ where: { tokenHash } });
       if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return undefined;
-      const roles = token.roles.split(",").filter((r): r is Role => (knownRoles as readonly string[]).includes(r));
-      return { projectId: token.projectId, roles, tokenId: token.id };
+      return { projectId: token.projectId, roles: parseRoles(token.roles), tokenId: token.id };
     },
   };
 }
