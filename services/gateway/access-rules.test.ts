@@ -77,6 +77,8 @@ const expected: Record<string, Role> = {
   "hoard.v1.ManageService.SetParameterCatalogue": "admin",
   "hoard.v1.ManageService.ResetInstanceStatus": "admin",
   "hoard.v1.ManageService.ForceDeleteInstance": "admin",
+  "hoard.v1.QuotaService.GetQuotas": "reader",
+  "hoard.v1.QuotaService.SetQuotas": "admin",
 };
 
 const served = publicServices.flatMap((service) => service.methods.map((method) => ({ service, method, key: `${service.typeName}.${method.name}` })));

@@ -1,4 +1,4 @@
-// Gateway wiring: stores, interceptors (request scope -> authentication -> validation), the public
+// Gateway wiring: stores, interceptors (request scope -> authentication -> rate limit -> validation), the public
 // services, health and reflection, all on one port.
 import { createClient } from "@connectrpc/connect";
 import { connect as connectNats } from "@nats-io/transport-node";
@@ -9,6 +9,7 @@ import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { backupStorageFromEnv, deleteBackupObjects } from "../platform/backup-settings.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
+import { createQuotas } from "../platform/store/quota.js";
 import { createAgentClients } from "./agents.js";
 import { publicServices } from "./public-services.js";
 import { loadGatewayConfig } from "./config.js";
@@ -18,10 +19,13 @@ import { registerBackupService } from "./handlers/backups.js";
 import { registerConfigurationService } from "./handlers/configurations.js";
 import { registerInstanceService } from "./handlers/instances.js";
 import { registerManageService } from "./handlers/manage.js";
+import { registerQuotaService } from "./handlers/quotas.js";
 import { registerRootService } from "./handlers/root.js";
 import { registerUserService } from "./handlers/users.js";
 import { createHealthService } from "./health/index.js";
+import { createTokenBuckets } from "./domain/token-buckets.js";
 import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
+import { createRateLimitInterceptor } from "./interceptors/rate-limit.js";
 import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
 import { createValidateInterceptor } from "./interceptors/validate.js";
 import { registerReflection } from "./reflection/index.js";
@@ -32,6 +36,7 @@ import { createBackupScheduleStore } from "./store/backup-schedules.js";
 import { createConfigurationStore } from "./store/configurations.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
+import { createQuotaStore } from "./store/quotas.js";
 import { createTokenStore } from "./store/tokens.js";
 
 export interface Gateway {
@@ -53,9 +58,11 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       .catch((err: unknown) => logger.warn({ err, taskId }, "taskmanager not reachable; the task waits for its next poll"));
   };
   const catalogue = createCatalogueStore(db);
-  const instances = createInstanceStore(db);
+  const quotas = createQuotas(config.quotaDefaults);
+  const instances = createInstanceStore(db, quotas);
   const configurations = createConfigurationStore(db);
-  const backups = createBackupStore(db);
+  const backups = createBackupStore(db, quotas);
+  const manage = createManageStore(db);
   const backupStorage = backupStorageFromEnv(platform.home);
   const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
   const agents = createAgentClients(nc);
@@ -65,7 +72,13 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
     host: platform.gatewayAddr.host,
     port: platform.gatewayAddr.port,
     services: publicServices,
-    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(createTokenStore(db)), createValidateInterceptor()],
+    interceptors: [
+      createRequestScopeInterceptor(logger),
+      createAuthenticateInterceptor(createTokenStore(db)),
+      // After authentication: the bucket is the token's. HOARD_RATE_LIMIT_RPS=0 turns it off.
+      ...(config.rateLimitRps > 0 ? [createRateLimitInterceptor(createTokenBuckets({ ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst }))] : []),
+      createValidateInterceptor(),
+    ],
     logger,
     health,
     routes: (router) => {
@@ -92,7 +105,8 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       registerDatabaseService(router, instances, agents);
       registerUserService(router, instances, agents);
       registerRootService(router, instances, agents);
-      registerManageService(router, createManageStore(db), submitTask);
+      registerManageService(router, manage, submitTask);
+      registerQuotaService(router, { quotas: createQuotaStore(db, quotas), project: manage.project });
       health.register(router);
       registerReflection(router, publicServices);
     },

@@ -7,6 +7,7 @@ import { DatastoreService } from "../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
+import { QuotaService } from "../../gen/proto/hoard/v1/quota_pb.js";
 import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
 import { UserService } from "../../gen/proto/hoard/v1/user_pb.js";
 
@@ -20,4 +21,5 @@ export const publicServices = [
   DatastoreService,
   FlavorService,
   ManageService,
+  QuotaService,
 ] as const;
