@@ -46,7 +46,9 @@ export function createTokenBuckets({ ratePerSecond, burst, now = Date.now }: Tok
       const tokens = Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * ratePerSecond);
       if (tokens < 1) {
         buckets.set(key, { tokens, at: t });
-        return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) / ratePerSecond) * 1000) };
+        // Rounded to the microsecond first, so float dust (1.0000000000000009 ms) does not add a whole ms.
+        const waitMs = Math.round(((1 - tokens) / ratePerSecond) * 1_000_000) / 1000;
+        return { ok: false, retryAfterMs: Math.ceil(waitMs) };
       }
       buckets.set(key, { tokens: tokens - 1, at: t });
       return { ok: true };
