@@ -11,6 +11,7 @@ import { DatastoreService } from "../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../gen/proto/hoard/v1/manage_pb.js";
+import { QuotaService } from "../gen/proto/hoard/v1/quota_pb.js";
 import { RootService } from "../gen/proto/hoard/v1/root_pb.js";
 import { UserService } from "../gen/proto/hoard/v1/user_pb.js";
 import { UsageError } from "./errors.js";
@@ -71,6 +72,7 @@ export interface HoardClients {
   configurations: Client<typeof ConfigurationService>;
   backups: Client<typeof BackupService>;
   manage: Client<typeof ManageService>;
+  quotas: Client<typeof QuotaService>;
 }
 
 /** Connect protocol over HTTP/1.1, binary protobuf (unknown fields and enum values from a newer server survive). */
@@ -92,6 +94,7 @@ export function createClients(conn: Connection): HoardClients {
     configurations: createClient(ConfigurationService, transport),
     backups: createClient(BackupService, transport),
     manage: createClient(ManageService, transport),
+    quotas: createClient(QuotaService, transport),
   };
 }
 

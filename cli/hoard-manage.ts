@@ -4,16 +4,18 @@
 import { registerManageAccessCommands } from "./commands/manage-access.js";
 import { registerManageCatalogCommands } from "./commands/manage-catalog.js";
 import { registerManageInstanceCommands } from "./commands/manage-instance.js";
+import { registerManageQuotaCommands } from "./commands/quota.js";
 import type { HoardIo } from "./context.js";
 import { runProgram, type ProgramSpec } from "./program.js";
 
 const hoardManage: ProgramSpec = {
   name: "hoard-manage",
-  description: "Hoard operator tools: datastores, versions, parameters, flavors, projects, tokens and stuck instances (admin token required)",
+  description: "Hoard operator tools: datastores, versions, parameters, flavors, projects, tokens, quotas and stuck instances (admin token required)",
   register(program, ctx) {
     registerManageCatalogCommands(program, ctx);
     registerManageAccessCommands(program, ctx);
     registerManageInstanceCommands(program, ctx);
+    registerManageQuotaCommands(program, ctx);
   },
 };
 
