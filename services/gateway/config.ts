@@ -17,8 +17,8 @@ export function loadGatewayConfig(env = process.env): Readonly<GatewayConfig> {
   return Object.freeze({
     maxVolumeGb: parseInteger("HOARD_MAX_VOLUME_GB", env.HOARD_MAX_VOLUME_GB ?? "100", 1),
     quotaDefaults: quotaDefaultsFromEnv(env),
-    rateLimitRps: parseRate("HOARD_RATE_LIMIT_RPS", env.HOARD_RATE_LIMIT_RPS ?? "50"),
-    rateLimitBurst: parseInteger("HOARD_RATE_LIMIT_BURST", env.HOARD_RATE_LIMIT_BURST ?? "200", 1),
+    rateLimitRps: parseRate("HOARD_RATE_LIMIT_RPS", env.HOARD_RATE_LIMIT_RPS ?? "100"),
+    rateLimitBurst: parseInteger("HOARD_RATE_LIMIT_BURST", env.HOARD_RATE_LIMIT_BURST ?? "300", 1),
   });
 }
 
