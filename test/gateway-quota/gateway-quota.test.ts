@@ -2,7 +2,8 @@
 // nats-server; no taskmanager: creates stay BUILDING, which is all a quota needs): each token has
 // its own bucket, so token A is refused with a retry hint (RetryInfo; REST 429 with Retry-After)
 // while token B goes on; QuotaService reads and sets limits under the access rules; creates and
-// resizes over a quota answer RESOURCE_EXHAUSTED and create nothing; and the CLI shows and sets them.
+// resizes and backups over a quota answer RESOURCE_EXHAUSTED and create nothing; and the CLI shows
+// and sets them.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetryInfoSchema } from "../../gen/proto/google/rpc/error_details_pb.js";
+import { BackupService } from "../../gen/proto/hoard/v1/backup_pb.js";
 import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { QuotaService } from "../../gen/proto/hoard/v1/quota_pb.js";
@@ -41,7 +43,12 @@ function clients(token: string) {
     httpVersion: "1.1",
     interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))],
   });
-  return { flavors: createClient(FlavorService, transport), instances: createClient(InstanceService, transport), quotas: createClient(QuotaService, transport) };
+  return {
+    flavors: createClient(FlavorService, transport),
+    instances: createClient(InstanceService, transport),
+    backups: createClient(BackupService, transport),
+    quotas: createClient(QuotaService, transport),
+  };
 }
 
 async function refusal(p: Promise<unknown>): Promise<ConnectError> {
@@ -178,6 +185,19 @@ describe("quotas through the gateway", () => {
     expect(err.rawMessage).toBe("quota exceeded for ram_mb: 2048 in use + 3072 requested > limit 5000");
     expect(await db.task.count({ where: { kind: "RESIZE_FLAVOR" } })).toBe(0);
     expect((await quotaOf(member.quotas)).ram_mb).toEqual({ limit: 5000, inUse: 2048, overridden: true });
+  });
+
+  it("refuses a volume resize over volume_gb and a backup over the backups quota", async () => {
+    await admin.quotas.setQuotas({ project: "tenant", volumeGb: 3n, backups: 0n });
+    const resize = await refusal(member.instances.resizeInstanceVolume({ id: "db1", sizeGb: 5 }));
+    expect(resize.code).toBe(Code.ResourceExhausted);
+    expect(resize.rawMessage).toBe("quota exceeded for volume_gb: 2 in use + 4 requested > limit 3");
+    const backup = await refusal(member.backups.createBackup({ instance: "db1", name: "b1" }));
+    expect(backup.code).toBe(Code.ResourceExhausted);
+    expect(backup.rawMessage).toBe("quota exceeded for backups: 0 in use + 1 requested > limit 0");
+    expect(await db.backup.count()).toBe(0);
+    expect(await db.task.count({ where: { kind: { in: ["RESIZE_VOLUME", "BACKUP"] } } })).toBe(0);
+    await admin.quotas.setQuotas({ project: "tenant", reset: ["volume_gb", "backups"] });
   });
 
   it("hoard quota show and hoard-manage quota set", async () => {
