@@ -3,7 +3,8 @@
 // 6, and every other create is refused for the quota, none failing on a busy database. Within a
 // process the driver adapter runs one transaction at a time; across processes the project row
 // written first in each quota-checked transaction takes SQLite's write lock, and the others wait
-// for it (busy_timeout) rather than read a stale count.
+// for it (busy_timeout, and the transaction is tried again if that runs out) rather than read a
+// stale count.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
 // project: an instance of another project is indistinguishable from one that does not exist.
 import type { Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
-import type { Quotas } from "../../platform/store/quota.js";
+import { inQuotaTransaction, type Quotas } from "../../platform/store/quota.js";
 import type { TaskKind } from "../../platform/task-payload.js";
 
 export type InstanceRow = Awaited<ReturnType<typeof findWithRelations>>;
@@ -160,8 +160,8 @@ export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
 
     async create(instance, task) {
       try {
-        return await db.$transaction(async (tx) => {
-          await quotas.enforce(tx as Db, instance.projectId, async (locked) => {
+        return await inQuotaTransaction(db, async (tx) => {
+          await quotas.enforce(tx, instance.projectId, async (locked) => {
             const flavor = await locked.flavor.findUniqueOrThrow({ where: { id: instance.flavorId }, select: { ramMb: true } });
             return { instances: 1, volume_gb: instance.volumeSizeGb, ram_mb: flavor.ramMb };
           });
@@ -183,7 +183,7 @@ export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
           const created = await tx.task.create({
             data: { instanceId: row.id, ...task, state: "PENDING", step: "" },
           });
-          return { instance: await findWithRelations(tx as Db, row.id), taskId: created.id };
+          return { instance: await findWithRelations(tx, row.id), taskId: created.id };
         });
       } catch (err) {
         if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", instance.name);
@@ -192,9 +192,9 @@ export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
     },
 
     async startTask(instanceId, taskStatus, task, alsoFrom = [], grow) {
-      return db.$transaction(async (tx) => {
+      const run = async (tx: Db) => {
         if (grow) {
-          await quotas.enforce(tx as Db, grow.projectId, async (locked) => {
+          await quotas.enforce(tx, grow.projectId, async (locked) => {
             const now = await locked.instance.findUniqueOrThrow({ where: { id: instanceId }, select: { volumeSizeGb: true, flavor: { select: { ramMb: true } } } });
             return {
               ram_mb: grow.ramMb === undefined ? 0 : grow.ramMb - now.flavor.ramMb,
@@ -202,9 +202,10 @@ export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
             };
           });
         }
-        const taskId = await startTaskIn(tx as Db, instanceId, taskStatus, task, alsoFrom);
-        return { instance: await findWithRelations(tx as Db, instanceId), taskId };
-      });
+        const taskId = await startTaskIn(tx, instanceId, taskStatus, task, alsoFrom);
+        return { instance: await findWithRelations(tx, instanceId), taskId };
+      };
+      return grow ? inQuotaTransaction(db, run) : db.$transaction((tx) => run(tx as Db));
     },
   };
 }

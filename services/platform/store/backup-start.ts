@@ -7,7 +7,7 @@ import type { BackupStorageRef } from "../backup-settings.js";
 import { isUniqueViolation, type Db } from "../db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../errors.js";
 import { actionPayload, taskDeadlinesMs } from "../task-payload.js";
-import type { Quotas } from "./quota.js";
+import { inQuotaTransaction, type Quotas } from "./quota.js";
 
 export interface NewBackup {
   projectId: string;
@@ -31,8 +31,8 @@ const servingStates = ["HEALTHY", "RESTART_REQUIRED"];
  */
 export async function startBackup(db: Db, quotas: Quotas, backup: NewBackup, requestId: string | null): Promise<{ backupId: string; taskId: string }> {
   try {
-    return await db.$transaction(async (tx) => {
-      await quotas.enforce(tx as Db, backup.projectId, { backups: 1, newBackup: true });
+    return await inQuotaTransaction(db, async (tx) => {
+      await quotas.enforce(tx, backup.projectId, { backups: 1, newBackup: true });
       const { storage, ...fields } = backup;
       const row = await tx.backup.create({ data: { ...fields, state: "NEW", storageKind: storage.kind, storageLocation: storage.location } });
       const moved = await tx.instance.updateMany({

@@ -16,6 +16,31 @@ import { FailedPreconditionError } from "../errors.js";
 import { checkBackupStorage, checkQuota, gib, quotaResources, type QuotaLimits, type QuotaResource } from "../quota.js";
 import { openActionPayload, type ResizeFlavorPayload, type ResizeVolumePayload } from "../task-payload.js";
 
+/**
+ * Limits of a transaction that checks a quota. Such transactions of one project take turns, so
+ * under a burst of creates the last one waits for all before it: more than Prisma's defaults
+ * (2 s to start, 5 s in all) allow on a busy host.
+ */
+const quotaTransactionOptions = { maxWait: 15_000, timeout: 30_000 } as const;
+
+/** Tries of a quota-checked transaction that found SQLite's write lock held past the busy timeout. */
+const busyAttempts = 4;
+
+/**
+ * Runs `fn` (which must call Quotas.enforce first) in a transaction. On SQLite a process that
+ * keeps the write lock past the busy timeout (5 s, e.g. another gateway running a burst of
+ * creates) makes the lock write fail with P1008; nothing was written yet, so it is tried again.
+ */
+export async function inQuotaTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction((tx) => fn(tx as Db), quotaTransactionOptions);
+    } catch (err) {
+      if (attempt >= busyAttempts || (err as { code?: unknown }).code !== "P1008") throw err;
+    }
+  }
+}
+
 /** How much more of each resource a request takes (absent: none). backup_gb is checked per backup, see checkBackupStorage. */
 export type QuotaRequest = Partial<Record<Exclude<QuotaResource, "backup_gb">, number>> & { newBackup?: boolean };
 
@@ -48,7 +73,7 @@ export function createQuotas(defaults: QuotaLimits) {
 
   /**
    * Checks `request` against the project's limits. Call it inside the transaction that writes
-   * the new rows, before anything else in it (see the header). `request` may be a function: it is
+   * the new rows (inQuotaTransaction), before anything else in it (see the header). `request` may be a function: it is
    * then read after the lock, so it sees the rows as the check does.
    */
   async function enforce(tx: Db, projectId: string, request: QuotaRequest | ((tx: Db) => Promise<QuotaRequest>)): Promise<void> {
