@@ -109,7 +109,7 @@ export function createQuotas(defaults: QuotaLimits) {
     });
   }
 
-  return { enforce, report, set, limitsOf };
+  return { enforce, report, set };
 }
 
 export type Quotas = ReturnType<typeof createQuotas>;
