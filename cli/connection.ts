@@ -12,6 +12,7 @@ import { FlavorService } from "../gen/proto/hoard/v1/flavor_pb.js";
 import { IdentityService } from "../gen/proto/hoard/v1/identity_pb.js";
 import { InstanceService } from "../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../gen/proto/hoard/v1/manage_pb.js";
+import { QuotaService } from "../gen/proto/hoard/v1/quota_pb.js";
 import { RootService } from "../gen/proto/hoard/v1/root_pb.js";
 import { UserService } from "../gen/proto/hoard/v1/user_pb.js";
 import { UsageError } from "./errors.js";
@@ -73,6 +74,7 @@ export interface HoardClients {
   backups: Client<typeof BackupService>;
   manage: Client<typeof ManageService>;
   identity: Client<typeof IdentityService>;
+  quotas: Client<typeof QuotaService>;
 }
 
 /** Connect protocol over HTTP/1.1, binary protobuf (unknown fields and enum values from a newer server survive). */
@@ -95,6 +97,7 @@ export function createClients(conn: Connection): HoardClients {
     backups: createClient(BackupService, transport),
     manage: createClient(ManageService, transport),
     identity: createClient(IdentityService, transport),
+    quotas: createClient(QuotaService, transport),
   };
 }
 

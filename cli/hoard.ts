@@ -6,6 +6,7 @@ import { registerConfigurationCommands } from "./commands/configuration.js";
 import { registerDatabaseCommands } from "./commands/database.js";
 import { registerInstanceCommands } from "./commands/instance.js";
 import { registerLogCommands } from "./commands/instance-log.js";
+import { registerQuotaCommands } from "./commands/quota.js";
 import { registerRootCommands } from "./commands/root.js";
 import { registerStackCommands } from "./commands/stack.js";
 import { registerUserCommands } from "./commands/user.js";
@@ -26,6 +27,7 @@ const hoard: ProgramSpec = {
     registerBackupCommands(program, ctx);
     registerLogCommands(program, ctx, "an instance's logs (the same as instance log)");
     registerCatalogCommands(program, ctx);
+    registerQuotaCommands(program, ctx);
     registerStackCommands(program);
   },
 };

@@ -84,6 +84,8 @@ const expected: Record<string, Role> = {
   "hoard.v1.IdentityService.SetUserPassword": "admin",
   "hoard.v1.IdentityService.GrantRole": "admin",
   "hoard.v1.IdentityService.RevokeRole": "admin",
+  "hoard.v1.QuotaService.GetQuotas": "reader",
+  "hoard.v1.QuotaService.SetQuotas": "admin",
 };
 
 const served = publicServices.flatMap((service) => service.methods.map((method) => ({ service, method, key: `${service.typeName}.${method.name}` })));

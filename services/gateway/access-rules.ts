@@ -70,6 +70,11 @@ const rules: Record<string, Record<string, Role>> = {
     ListFlavors: "reader",
     GetFlavor: "reader",
   },
+  // Anyone reads their own project's quotas (only admins another's: the handler checks); admins set them.
+  "hoard.v1.QuotaService": {
+    GetQuotas: "reader",
+    SetQuotas: "admin",
+  },
   // The operator's API, across projects: admin for every call, reads included.
   "hoard.v1.ManageService": {
     CreateDatastore: "admin",

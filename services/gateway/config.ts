@@ -1,5 +1,6 @@
 // Gateway settings, parsed once from the environment.
 import { ConfigError, parseInteger } from "../platform/config.js";
+import { quotaDefaultsFromEnv, type QuotaLimits } from "../platform/quota.js";
 
 export interface GatewayConfig {
   /** Largest volume a create may ask for, in GiB. */
@@ -10,6 +11,12 @@ export interface GatewayConfig {
   publicUrl: string | undefined;
   /** Region name of the Keystone catalog's endpoints. */
   region: string;
+  /** Default project quotas (HOARD_QUOTA_*); admins override them per project. */
+  quotaDefaults: QuotaLimits;
+  /** Requests per second each token may make on average (HOARD_RATE_LIMIT_RPS); 0: no rate limit. */
+  rateLimitRps: number;
+  /** How many requests a token may make at once after being idle (HOARD_RATE_LIMIT_BURST). */
+  rateLimitBurst: number;
 }
 
 export function loadGatewayConfig(env = process.env): Readonly<GatewayConfig> {
@@ -18,6 +25,9 @@ export function loadGatewayConfig(env = process.env): Readonly<GatewayConfig> {
     tokenTtlSeconds: parseTokenTtl(env.HOARD_TOKEN_TTL_SECONDS ?? "3600"),
     publicUrl: parsePublicUrl(env.HOARD_PUBLIC_URL),
     region: env.HOARD_REGION || "RegionOne",
+    quotaDefaults: quotaDefaultsFromEnv(env),
+    rateLimitRps: parseRate("HOARD_RATE_LIMIT_RPS", env.HOARD_RATE_LIMIT_RPS ?? "100"),
+    rateLimitBurst: parseInteger("HOARD_RATE_LIMIT_BURST", env.HOARD_RATE_LIMIT_BURST ?? "300", 1),
   });
 }
 
@@ -41,4 +51,11 @@ function parsePublicUrl(value: string | undefined): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`HOARD_PUBLIC_URL must be http:// or https://, got "${value}"`);
   if (url.search || url.hash) throw new ConfigError(`HOARD_PUBLIC_URL must not have a query or fragment, got "${value}"`);
   return value.replace(/\/+$/, "");
+}
+
+/** A rate in requests per second: 0 (off) or more, fractions allowed (0.5 = one every two seconds). */
+function parseRate(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number >= 0, got "${value}"`);
+  return n;
 }

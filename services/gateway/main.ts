@@ -1,4 +1,4 @@
-// Gateway wiring: stores, interceptors (request scope -> authentication -> validation), the public
+// Gateway wiring: stores, interceptors (request scope -> authentication -> rate limit -> validation), the public
 // services, health and reflection, all on one port.
 import { createClient } from "@connectrpc/connect";
 import { connect as connectNats } from "@nats-io/transport-node";
@@ -9,6 +9,7 @@ import type { Db } from "../platform/db/index.js";
 import type { Logger } from "../platform/logger.js";
 import { backupStorageFromEnv, deleteBackupObjects } from "../platform/backup-settings.js";
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
+import { createQuotas } from "../platform/store/quota.js";
 import { createAgentClients } from "./agents.js";
 import { publicServices } from "./public-services.js";
 import { loadGatewayConfig } from "./config.js";
@@ -19,11 +20,14 @@ import { registerConfigurationService } from "./handlers/configurations.js";
 import { registerIdentityService } from "./handlers/identity.js";
 import { registerInstanceService } from "./handlers/instances.js";
 import { registerManageService } from "./handlers/manage.js";
+import { registerQuotaService } from "./handlers/quotas.js";
 import { registerRootService } from "./handlers/root.js";
 import { registerUserService } from "./handlers/users.js";
 import { createHealthService } from "./health/index.js";
 import { createUserTokens } from "./identity/user-tokens.js";
+import { createTokenBuckets } from "./domain/token-buckets.js";
 import { createAuthenticateInterceptor } from "./interceptors/authenticate.js";
+import { createRateLimitInterceptor } from "./interceptors/rate-limit.js";
 import { createRequestScopeInterceptor } from "./interceptors/request-scope.js";
 import { createPathProjectInterceptor } from "./interceptors/path-project.js";
 import { createKeystoneMount } from "./keystone/index.js";
@@ -37,6 +41,7 @@ import { createConfigurationStore } from "./store/configurations.js";
 import { createIdentityStore } from "./store/identity.js";
 import { createInstanceStore } from "./store/instances.js";
 import { createManageStore } from "./store/manage.js";
+import { createQuotaStore } from "./store/quotas.js";
 import { createTokenStore } from "./store/tokens.js";
 import { createTroveMounts } from "./trove/index.js";
 
@@ -59,22 +64,30 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       .catch((err: unknown) => logger.warn({ err, taskId }, "taskmanager not reachable; the task waits for its next poll"));
   };
   const catalogue = createCatalogueStore(db);
-  const instances = createInstanceStore(db);
+  const quotas = createQuotas(config.quotaDefaults);
+  const instances = createInstanceStore(db, quotas);
   const configurations = createConfigurationStore(db);
-  const backups = createBackupStore(db);
+  const backups = createBackupStore(db, quotas);
+  const manage = createManageStore(db);
   const backupStorage = backupStorageFromEnv(platform.home);
   const nc = await connectNats({ servers: platform.natsUrl, name: "hoard-gateway", maxReconnectAttempts: -1 });
   const agents = createAgentClients(nc);
   const health = createHealthService();
   const tokens = createTokenStore(db);
   const identity = createIdentityStore(db);
-  const manage = createManageStore(db);
 
   const server = await startGatewayServer({
     host: platform.gatewayAddr.host,
     port: platform.gatewayAddr.port,
     services: publicServices,
-    interceptors: [createRequestScopeInterceptor(logger), createAuthenticateInterceptor(tokens), createPathProjectInterceptor(), createValidateInterceptor()],
+    interceptors: [
+      createRequestScopeInterceptor(logger),
+      createAuthenticateInterceptor(tokens),
+      // After authentication: the bucket is the token's. HOARD_RATE_LIMIT_RPS=0 turns it off.
+      ...(config.rateLimitRps > 0 ? [createRateLimitInterceptor(createTokenBuckets({ ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst }))] : []),
+      createPathProjectInterceptor(),
+      createValidateInterceptor(),
+    ],
     logger,
     health,
     mounts: (resolveHandler) => [
@@ -113,6 +126,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       registerRootService(router, instances, agents);
       registerManageService(router, manage, submitTask);
       registerIdentityService(router, { identity, project: manage.project });
+      registerQuotaService(router, { quotas: createQuotaStore(db, quotas), project: manage.project });
       health.register(router);
       registerReflection(router, publicServices);
     },

@@ -8,6 +8,7 @@ import { FlavorService } from "../../gen/proto/hoard/v1/flavor_pb.js";
 import { IdentityService } from "../../gen/proto/hoard/v1/identity_pb.js";
 import { InstanceService } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../../gen/proto/hoard/v1/manage_pb.js";
+import { QuotaService } from "../../gen/proto/hoard/v1/quota_pb.js";
 import { RootService } from "../../gen/proto/hoard/v1/root_pb.js";
 import { UserService } from "../../gen/proto/hoard/v1/user_pb.js";
 
@@ -22,4 +23,5 @@ export const publicServices = [
   FlavorService,
   ManageService,
   IdentityService,
+  QuotaService,
 ] as const;

@@ -2,11 +2,18 @@
 // them to a Connect code, so the same failure reads the same on every surface.
 import { Code, ConnectError } from "@connectrpc/connect";
 
+/** An error detail (a protobuf message, e.g. google.rpc.RetryInfo) as ConnectError takes it. */
+export type ErrorDetail = ConstructorParameters<typeof ConnectError>[3] extends (infer D)[] | undefined ? D : never;
+
 /** Base of every error the user may see; the message is safe to show. */
 export class HoardError extends Error {
   constructor(
     readonly code: Code,
     message: string,
+    /** Typed details for clients (gRPC status details; REST shows them in the body). */
+    readonly details: ErrorDetail[] = [],
+    /** Response headers that go with the error (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -50,6 +57,17 @@ export class UnavailableError extends HoardError {
   }
 }
 
+/** A project quota would be exceeded; the message names the resource, its limit, usage and the request. */
+export class QuotaExceededError extends HoardError {
+  constructor(
+    readonly resource: string,
+    readonly limit: number,
+    why: string,
+  ) {
+    super(Code.ResourceExhausted, `quota exceeded for ${resource}: ${why}`);
+  }
+}
+
 export class UnauthenticatedError extends HoardError {
   constructor(message = "missing or invalid bearer token") {
     super(Code.Unauthenticated, message);
@@ -73,7 +91,7 @@ export class DeadlineExceededError extends HoardError {
  * message; anything else becomes INTERNAL naming only the request id (the cause goes to the log).
  */
 export function toConnectError(err: unknown, requestId: string): ConnectError {
-  if (err instanceof HoardError) return new ConnectError(err.message, err.code);
+  if (err instanceof HoardError) return new ConnectError(err.message, err.code, err.headers, err.details);
   if (err instanceof ConnectError) return err;
   return new ConnectError(`internal error (request ${requestId})`, Code.Internal);
 }

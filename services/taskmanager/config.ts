@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseInteger, type PlatformConfig } from "../platform/config.js";
+import { quotaDefaultsFromEnv, type QuotaLimits } from "../platform/quota.js";
 import { taskDeadlinesMs } from "../platform/task-payload.js";
 
 type TaskKind = keyof typeof taskDeadlinesMs;
@@ -34,6 +35,8 @@ export interface TaskmanagerConfig {
    * a create to give up in seconds, and for operators who want a stuck task to fail sooner.
    */
   taskDeadlineCapsMs: Readonly<Partial<Record<TaskKind, number>>>;
+  /** Default project quotas (HOARD_QUOTA_*): scheduled backups respect them too. */
+  quotaDefaults: QuotaLimits;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -84,5 +87,6 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     // missing) is still the instance's agent: adopt it rather than start a second one.
     formerAgentCommands: compiled ? [bundledAgent, compiledAgent] : [],
     taskDeadlineCapsMs: parseDeadlineCaps(env),
+    quotaDefaults: quotaDefaultsFromEnv(env),
   });
 }

@@ -14,6 +14,7 @@ import { backupStorageFromEnv, deleteBackupObjects } from "../platform/backup-se
 import { createSecretBox, loadSecretKey } from "../platform/secrets.js";
 import { agentSubject } from "../platform/subjects.js";
 import { createLocalProvider } from "./compute/local/index.js";
+import { createQuotas } from "../platform/store/quota.js";
 import { loadTaskmanagerConfig } from "./config.js";
 import { registerTaskManagerService } from "./handlers/submit.js";
 import { readoptInstances } from "./readopt.js";
@@ -63,7 +64,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
 
   const scheduler = createScheduler(
     {
-      store: createScheduleStore(db),
+      store: createScheduleStore(db, createQuotas(config.quotaDefaults)),
       storage: backupStorageFromEnv(platform.home),
       deleteObjects: (backup) => deleteBackupObjects(backup, nc),
       addEvent: store.addEvent,

@@ -11,6 +11,8 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb, defaultDatabaseUrl, migrateDb, type Db } from "../../services/platform/db/index.js";
 import { createLogger } from "../../services/platform/logger.js";
+import { builtInQuotaDefaults } from "../../services/platform/quota.js";
+import { createQuotas } from "../../services/platform/store/quota.js";
 import { fireDueSchedules, type FireDeps } from "../../services/taskmanager/scheduler/fire.js";
 import { pruneScheduledBackups, type PruneDeps } from "../../services/taskmanager/scheduler/prune.js";
 import { createScheduleStore, type PrunableBackup } from "../../services/taskmanager/store/schedules.js";
@@ -38,7 +40,7 @@ function schedulerOver(db: Db) {
   const deletedObjects: string[] = [];
   let kicks = 0;
   const deps: FireDeps & PruneDeps = {
-    store: createScheduleStore(db),
+    store: createScheduleStore(db, createQuotas(builtInQuotaDefaults)),
     storage: { kind: "file", location: "/nonexistent/backups" },
     addEvent: async (instanceId, kind, message, requestId) => {
       await db.instanceEvent.create({ data: { instanceId, kind, message, requestId } });

@@ -14,7 +14,7 @@ import { parseCidrs, toInstanceView } from "../domain/instance-view.js";
 import type { CatalogueStore } from "../store/catalogue.js";
 import type { BackupStore } from "../store/backups.js";
 import type { ConfigurationStore } from "../store/configurations.js";
-import type { InstanceRow, InstanceStore, InstanceUpdate, NewTask } from "../store/instances.js";
+import type { InstanceGrowth, InstanceRow, InstanceStore, InstanceUpdate, NewTask } from "../store/instances.js";
 import { instanceInspectionHandlers } from "./instance-inspection.js";
 import { loadInstance, projectOf, requestIdOf } from "./scope.js";
 import { findUsableVersion } from "./version-lookup.js";
@@ -47,10 +47,13 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     };
   }
 
-  /** Hands an action on an idle instance to the taskmanager; FAILED_PRECONDITION while another runs. */
-  async function action(ctx: HandlerContext, idOrName: string | InstanceRow, taskStatus: string, kind: NewTask["kind"], payload = "") {
+  /**
+   * Hands an action on an idle instance to the taskmanager; FAILED_PRECONDITION while another runs,
+   * RESOURCE_EXHAUSTED when `grow` does not fit the project's quotas.
+   */
+  async function action(ctx: HandlerContext, idOrName: string | InstanceRow, taskStatus: string, kind: NewTask["kind"], payload = "", grow?: Omit<InstanceGrowth, "projectId">) {
     const row = typeof idOrName === "string" ? await load(ctx, idOrName) : idOrName;
-    const started = await instances.startTask(row.id, taskStatus, task(ctx, kind, payload));
+    const started = await instances.startTask(row.id, taskStatus, task(ctx, kind, payload), [], grow ? { ...grow, projectId: row.projectId } : undefined);
     deps.submitTask(started.taskId);
     return toInstanceView(started.instance);
   }
@@ -194,7 +197,7 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       if (!flavor) throw new NotFoundError("flavor", req.flavor);
       if (flavor.id === row.flavorId) throw new InvalidArgumentError("flavor", `instance "${row.name}" already has flavor "${flavor.name}"`);
       const payload = actionPayload({ flavorId: flavor.id, ramMb: flavor.ramMb, vcpus: flavor.vcpus });
-      return { instance: await action(ctx, row, "RESIZING", "RESIZE_FLAVOR", payload) };
+      return { instance: await action(ctx, row, "RESIZING", "RESIZE_FLAVOR", payload, { ramMb: flavor.ramMb }) };
     },
 
     async resizeInstanceVolume(req, ctx) {
@@ -203,7 +206,8 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
         throw new InvalidArgumentError("size_gb", `volumes only grow: instance "${row.name}" has ${row.volumeSizeGb} GB, ask for more than that`);
       }
       if (req.sizeGb > deps.maxVolumeGb) throw new InvalidArgumentError("size_gb", `must be at most ${deps.maxVolumeGb} GB`);
-      return { instance: await action(ctx, row, "RESIZING", "RESIZE_VOLUME", actionPayload({ volumeSizeGb: req.sizeGb })) };
+      const payload = actionPayload({ volumeSizeGb: req.sizeGb });
+      return { instance: await action(ctx, row, "RESIZING", "RESIZE_VOLUME", payload, { volumeGb: req.sizeGb }) };
     },
 
     ...instanceInspectionHandlers(instances, deps.agents),

@@ -19,6 +19,7 @@ import {
 } from "@bufbuild/protobuf";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { file_google_rpc_error_details } from "../../../gen/proto/google/rpc/error_details_pb.js";
 import { Code, createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
@@ -51,7 +52,7 @@ export interface RestTranscoderOptions {
   readonly logger: Logger;
   /** Same hook as connectNodeAdapter's, so REST calls carry the same context values. */
   readonly contextValues?: (req: NodeServerRequest) => ContextValues;
-  /** Types for google.protobuf.Any in requests, responses and error details; default: the services' files. */
+  /** Types for google.protobuf.Any in requests, responses and error details; default: the services' files and google.rpc's error details. */
   readonly registry?: Registry;
   /** How responses are written; default protobuf JSON (lowerCamelCase names, defaults omitted). */
   readonly jsonWriteOptions?: Partial<Omit<JsonWriteOptions, "registry">>;
@@ -106,7 +107,8 @@ export function createRestTranscoder(options: RestTranscoderOptions): RestTransc
   for (const method of table.skipped) {
     logger.warn({ rpc: `${method.parent.typeName}/${method.name}` }, "streaming method has an http annotation; no REST route");
   }
-  const registry = options.registry ?? createRegistry(...transitiveFiles(options.services));
+  // google.rpc error details (RetryInfo, ...) ride on errors without any service naming them.
+  const registry = options.registry ?? createRegistry(...transitiveFiles(options.services), file_google_rpc_error_details);
   const writeOptions = { ...options.jsonWriteOptions, registry };
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
 

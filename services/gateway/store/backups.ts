@@ -4,6 +4,7 @@
 import type { Db } from "../../platform/db/index.js";
 import { FailedPreconditionError } from "../../platform/errors.js";
 import { startBackup, type NewBackup } from "../../platform/store/backup-start.js";
+import type { Quotas } from "../../platform/store/quota.js";
 
 const withVersion = { include: { datastoreVersion: { include: { datastore: true } } } } as const;
 
@@ -15,11 +16,11 @@ export type BackupRow = Awaited<ReturnType<typeof findOne>>;
 
 export type { NewBackup };
 
-export function createBackupStore(db: Db) {
+export function createBackupStore(db: Db, quotas: Quotas) {
   return {
-    /** Records the backup and moves its instance into BACKING_UP with a BACKUP task; busy instances refuse. */
+    /** Records the backup and moves its instance into BACKING_UP with a BACKUP task; busy instances refuse, and so does a project at its backup quotas. */
     async create(backup: NewBackup, requestId: string): Promise<{ backup: BackupRow; taskId: string }> {
-      const { backupId, taskId } = await startBackup(db, backup, requestId);
+      const { backupId, taskId } = await startBackup(db, quotas, backup, requestId);
       return { backup: await findOne(db, backupId), taskId };
     },
 

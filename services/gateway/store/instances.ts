@@ -2,6 +2,7 @@
 // project: an instance of another project is indistinguishable from one that does not exist.
 import type { Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
+import { inQuotaTransaction, type Quotas } from "../../platform/store/quota.js";
 import type { TaskKind } from "../../platform/task-payload.js";
 
 export type InstanceRow = Awaited<ReturnType<typeof findWithRelations>>;
@@ -51,6 +52,13 @@ export function takesNewTask(alsoFrom: string[] = []) {
 /** A new task starts without the last one's fault. */
 export const clearedFault = { faultMessage: null, faultDetails: null, faultAt: null };
 
+/** A resize's target sizes, checked against the project's ram_mb and volume_gb quotas. */
+export interface InstanceGrowth {
+  projectId: string;
+  ramMb?: number;
+  volumeGb?: number;
+}
+
 export type EventRow = Awaited<ReturnType<Db["instanceEvent"]["findFirstOrThrow"]>>;
 
 export interface InstanceStore {
@@ -64,21 +72,26 @@ export interface InstanceStore {
   find(projectId: string, idOrName: string): Promise<InstanceRow | null>;
   /** One page in creation order, after the instance with id `afterId` when given. */
   list(projectId: string, afterId: string | undefined, limit: number): Promise<InstanceRow[]>;
-  /** Writes the instance and its CREATE task together; a taken name is AlreadyExists. */
+  /**
+   * Writes the instance and its CREATE task together, within the project's quotas (instances,
+   * volume_gb, ram_mb; RESOURCE_EXHAUSTED otherwise); a taken name is AlreadyExists.
+   */
   create(instance: NewInstance, task: NewTask): Promise<{ instance: InstanceRow; taskId: string }>;
   /**
    * Moves an instance into `taskStatus` and records its task, if the instance is idle (or in one
-   * of `alsoFrom`); otherwise FAILED_PRECONDITION naming the workflow that holds it.
+   * of `alsoFrom`); otherwise FAILED_PRECONDITION naming the workflow that holds it. With `grow`,
+   * the growth from the instance's current sizes must fit the project's quotas.
    */
   startTask(
     instanceId: string,
     taskStatus: string,
     task: NewTask,
     alsoFrom?: string[],
+    grow?: InstanceGrowth,
   ): Promise<{ instance: InstanceRow; taskId: string }>;
 }
 
-export function createInstanceStore(db: Db): InstanceStore {
+export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
   /** Moves an instance that takes a new task (takesNewTask) into `taskStatus` with `data`, and records the task. */
   async function startTaskIn(tx: Db, instanceId: string, taskStatus: string, task: NewTask, alsoFrom: string[], data: object = {}): Promise<string> {
     const moved = await tx.instance.updateMany({
@@ -147,7 +160,11 @@ export function createInstanceStore(db: Db): InstanceStore {
 
     async create(instance, task) {
       try {
-        return await db.$transaction(async (tx) => {
+        return await inQuotaTransaction(db, async (tx) => {
+          await quotas.enforce(tx, instance.projectId, async (locked) => {
+            const flavor = await locked.flavor.findUniqueOrThrow({ where: { id: instance.flavorId }, select: { ramMb: true } });
+            return { instances: 1, volume_gb: instance.volumeSizeGb, ram_mb: flavor.ramMb };
+          });
           if (instance.sourceBackupId) {
             // Writing the backup's row holds it against a concurrent delete or retention pass,
             // which marks it DELETING first and then looks for restores building from it.
@@ -166,7 +183,7 @@ export function createInstanceStore(db: Db): InstanceStore {
           const created = await tx.task.create({
             data: { instanceId: row.id, ...task, state: "PENDING", step: "" },
           });
-          return { instance: await findWithRelations(tx as Db, row.id), taskId: created.id };
+          return { instance: await findWithRelations(tx, row.id), taskId: created.id };
         });
       } catch (err) {
         if ((err as { code?: string }).code === "P2002") throw new AlreadyExistsError("instance", instance.name);
@@ -174,11 +191,21 @@ export function createInstanceStore(db: Db): InstanceStore {
       }
     },
 
-    async startTask(instanceId, taskStatus, task, alsoFrom = []) {
-      return db.$transaction(async (tx) => {
-        const taskId = await startTaskIn(tx as Db, instanceId, taskStatus, task, alsoFrom);
-        return { instance: await findWithRelations(tx as Db, instanceId), taskId };
-      });
+    async startTask(instanceId, taskStatus, task, alsoFrom = [], grow) {
+      const run = async (tx: Db) => {
+        if (grow) {
+          await quotas.enforce(tx, grow.projectId, async (locked) => {
+            const now = await locked.instance.findUniqueOrThrow({ where: { id: instanceId }, select: { volumeSizeGb: true, flavor: { select: { ramMb: true } } } });
+            return {
+              ram_mb: grow.ramMb === undefined ? 0 : grow.ramMb - now.flavor.ramMb,
+              volume_gb: grow.volumeGb === undefined ? 0 : grow.volumeGb - now.volumeSizeGb,
+            };
+          });
+        }
+        const taskId = await startTaskIn(tx, instanceId, taskStatus, task, alsoFrom);
+        return { instance: await findWithRelations(tx, instanceId), taskId };
+      };
+      return grow ? inQuotaTransaction(db, run) : db.$transaction((tx) => run(tx as Db));
     },
   };
 }

@@ -1,11 +1,13 @@
 // Starting a backup, shared by the gateway's CreateBackup and the taskmanager's backup scheduler:
 // the Backup row (NEW) and the BACKUP task on its instance (taskStatus BACKING_UP) are written in
 // one transaction, so a backup never waits for a task that does not exist, and an instance that is
-// busy, or whose server is not serving, refuses (the row is never written).
+// busy, or whose server is not serving, refuses (the row is never written), and so does a project
+// at its backups or backup_gb quota (RESOURCE_EXHAUSTED).
 import type { BackupStorageRef } from "../backup-settings.js";
 import { isUniqueViolation, type Db } from "../db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../errors.js";
 import { actionPayload, taskDeadlinesMs } from "../task-payload.js";
+import { inQuotaTransaction, type Quotas } from "./quota.js";
 
 export interface NewBackup {
   projectId: string;
@@ -25,11 +27,12 @@ const servingStates = ["HEALTHY", "RESTART_REQUIRED"];
 /**
  * Records the backup and moves its instance into BACKING_UP with a BACKUP task (deadline
  * taskDeadlinesMs.BACKUP). FAILED_PRECONDITION when the instance is busy or not serving;
- * ALREADY_EXISTS when the project has a backup of that name.
+ * ALREADY_EXISTS when the project has a backup of that name; RESOURCE_EXHAUSTED over quota.
  */
-export async function startBackup(db: Db, backup: NewBackup, requestId: string | null): Promise<{ backupId: string; taskId: string }> {
+export async function startBackup(db: Db, quotas: Quotas, backup: NewBackup, requestId: string | null): Promise<{ backupId: string; taskId: string }> {
   try {
-    return await db.$transaction(async (tx) => {
+    return await inQuotaTransaction(db, async (tx) => {
+      await quotas.enforce(tx, backup.projectId, { backups: 1, newBackup: true });
       const { storage, ...fields } = backup;
       const row = await tx.backup.create({ data: { ...fields, state: "NEW", storageKind: storage.kind, storageLocation: storage.location } });
       const moved = await tx.instance.updateMany({

@@ -1,7 +1,8 @@
 // Fires due backup schedules. Each due schedule is claimed by moving its next run on (from the
 // value read, so of several taskmanagers exactly one fires it), then its backup is started as
-// CreateBackup starts one. An instance busy with another task, or not serving, skips this run:
-// the schedule records why and tries again at its next time. Missed runs are not made up for.
+// CreateBackup starts one. An instance busy with another task, or not serving, or a project at
+// its backups or backup_gb quota, skips this run: the schedule records why (lastError) and an
+// instance event says so, and it tries again at its next time. Missed runs are not made up for.
 import { randomUUID } from "node:crypto";
 import type { BackupStorageRef } from "../../platform/backup-settings.js";
 import { nextCronRun } from "../../platform/cron.js";

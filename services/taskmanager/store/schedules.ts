@@ -3,6 +3,7 @@
 // shared transaction the gateway's CreateBackup uses, and what retention reads and deletes.
 import type { Db } from "../../platform/db/index.js";
 import { startBackup, type NewBackup } from "../../platform/store/backup-start.js";
+import type { Quotas } from "../../platform/store/quota.js";
 
 const dueInclude = {
   instance: { select: { id: true, name: true, projectId: true, datastoreVersionId: true, volumeSizeGb: true, deletedAt: true } },
@@ -29,7 +30,7 @@ const prunableSelect = {
 } as const;
 
 /** The scheduler's store over `db`; every taskmanager may hold one, claims keep them apart. */
-export function createScheduleStore(db: Db) {
+export function createScheduleStore(db: Db, quotas: Quotas) {
   return {
     /** Schedules whose next run is due, earliest first. */
     due: (now: Date, limit: number): Promise<DueSchedule[]> => findDue(db, now, limit),
@@ -49,8 +50,8 @@ export function createScheduleStore(db: Db) {
       await db.backupSchedule.deleteMany({ where: { id } });
     },
 
-    /** Starts a scheduled backup exactly as CreateBackup does (platform/store/backup-start.ts). */
-    startBackup: (backup: NewBackup, requestId: string): Promise<{ backupId: string; taskId: string }> => startBackup(db, backup, requestId),
+    /** Starts a scheduled backup exactly as CreateBackup does (platform/store/backup-start.ts), quotas included. */
+    startBackup: (backup: NewBackup, requestId: string): Promise<{ backupId: string; taskId: string }> => startBackup(db, quotas, backup, requestId),
 
     /** Every schedule's retention rules. */
     rules: () => db.backupSchedule.findMany({ select: { instanceId: true, keepLast: true, keepDays: true } }),
