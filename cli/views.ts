@@ -162,6 +162,7 @@ export function backupView(b: Backup): Record<string, unknown> {
     datastore: b.datastore,
     datastore_version: b.datastoreVersion,
     kind: b.kind,
+    parent_id: b.parentId || null,
     size_bytes: Number(b.sizeBytes),
     stored_bytes: Number(b.storedBytes),
     storage: b.storage,
@@ -198,7 +199,7 @@ export function backupFields(b: Backup): Record<string, unknown> {
 }
 
 /** Columns of `backup list` (as `openstack database backup list`, with sizes and where it came from). */
-export const backupColumns = ["ID", "Name", "Instance ID", "Datastore", "Datastore Version", "Status", "Size", "Stored", "Created"];
+export const backupColumns = ["ID", "Name", "Instance ID", "Datastore", "Datastore Version", "Status", "Kind", "Parent ID", "Size", "Stored", "Created"];
 
 export function backupRow(b: Backup): Scalar[] {
   return [
@@ -208,6 +209,8 @@ export function backupRow(b: Backup): Scalar[] {
     b.datastore,
     b.datastoreVersion,
     backupStateLabel(b.state),
+    b.kind,
+    b.parentId,
     backupSize(b, b.sizeBytes),
     backupSize(b, b.storedBytes),
     time(b.createdAt),

@@ -31,6 +31,7 @@ export function toBackupView(row: BackupRow): Backup {
     completedAt: row.completedAt ? timestampFromDate(row.completedAt) : undefined,
     kind: row.kind.toLowerCase(),
     scheduled: row.scheduled,
+    parentId: row.parentId ?? "",
   });
 }
 
