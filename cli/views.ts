@@ -181,6 +181,7 @@ export function backupScheduleView(s: BackupSchedule): Record<string, unknown> {
     cron: s.cron,
     keep_last: s.keepLast || null,
     keep_days: s.keepDays || null,
+    full_every: s.fullEvery || null,
     next_run: time(s.nextRunAt),
     last_run: time(s.lastRunAt),
     last_backup_id: s.lastBackupId,

@@ -7,7 +7,7 @@ import { BackupService } from "../../../gen/proto/hoard/v1/backup_pb.js";
 import type { BackupStorageRef } from "../../platform/backup-settings.js";
 import { cronProblem, nextCronRun } from "../../platform/cron.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
-import { requireIncrementalBackups } from "../../platform/incremental-backups.js";
+import { requireIncrementalBackups, takesIncrementalBackups } from "../../platform/incremental-backups.js";
 import { toBackupScheduleView, toBackupView } from "../domain/backup-view.js";
 import { requireReady } from "../domain/guest-access.js";
 import type { BackupScheduleStore } from "../store/backup-schedules.js";
@@ -95,12 +95,18 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
       const problem = cronProblem(req.cron);
       if (problem) throw new InvalidArgumentError("cron", problem);
       const cron = req.cron.trim().split(/\s+/).join(" ");
+      const fullEvery = req.fullEvery > 1 ? req.fullEvery : null;
+      const { manager, datastore } = instance.datastoreVersion;
+      if (fullEvery !== null && !takesIncrementalBackups(manager)) {
+        throw new InvalidArgumentError("full_every", `${datastore.name} backups are always full: leave full_every 0 (incremental backups are not supported for ${datastore.name})`);
+      }
       const schedule = await deps.schedules.set({
         projectId: instance.projectId,
         instanceId: instance.id,
         cron,
         keepLast: req.keepLast || null,
         keepDays: req.keepDays || null,
+        fullEvery,
         nextRunAt: nextCronRun(cron, new Date()),
       });
       return { schedule: toBackupScheduleView(schedule) };
