@@ -4,18 +4,20 @@
 // increment holds exactly the data at it, table by table. A flipped byte in an increment's stored
 // object fails its restore naming that object, never yielding an ACTIVE instance. Deleting the full
 // backup is refused while increments build on it, and takes the whole chain with --cascade. The same
-// chain round trip works through the JetStream object store.
+// chain round trip works through the JetStream object store. A schedule with full_every 2 takes
+// full and incremental backups by turns, and its retention prunes whole chains, never a parent a
+// remaining backup needs; engines without increments refuse full_every.
 import fs from "node:fs";
 import path from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackupService, type Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
+import { BackupService, BackupState, type Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
 import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { failure, pw, user, waitBackup } from "./backup-helpers.js";
 import { connectClient, serviceClient } from "./clients.js";
 import { mariadb } from "./engine-clients.js";
 import { waitForStatus } from "./instance-status.js";
-import { createStack, type Stack } from "./harness.js";
+import { createStack, waitUntil, type Stack } from "./harness.js";
 
 const sql = async (i: Instance, text: string) => {
   const result = await mariadb(i.host, i.port, "app", pw, "appdb", text);
@@ -160,5 +162,67 @@ describe("incremental backup chains through the nats driver", () => {
     const copy = await restore(stack, "nch-restored", chain.inc2.id);
     expect(await digest(copy)).toEqual(chain.atInc2);
     expect(fs.existsSync(path.join(stack.home, "backups"))).toBe(false);
+  });
+});
+
+describe("scheduled backup chains", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await createStack({ env: { HOARD_SCHEDULER_POLL_MS: "250" } });
+  });
+  afterAll(async () => {
+    await stack?.cleanup();
+  });
+
+  it("full_every 2 alternates full and incremental backups; keep_last 2 prunes whole chains", { timeout: 400_000 }, async () => {
+    const client = connectClient(stack.url, stack.token);
+    const backups = serviceClient(BackupService, stack.url, stack.token);
+    const redis = await client.createInstance({ name: "sch-redis", flavor: "tiny", volumeSizeGb: 1, datastore: "redis", users: [{ ...user, databases: [] }] });
+    await waitForStatus(stack, redis.instance?.id ?? "", InstanceStatus.ACTIVE);
+    const refused = await failure(backups.setBackupSchedule({ instance: "sch-redis", cron: "* * * * *", keepLast: 2, fullEvery: 3 }));
+    expect(refused?.code).toBe(Code.InvalidArgument);
+    expect(refused?.rawMessage).toMatch(/full_every.*incremental backups are not supported for redis/);
+    const refusedIncrement = await failure(backups.createBackup({ instance: "sch-redis", name: "r-inc", incremental: true }));
+    expect(refusedIncrement?.code).toBe(Code.FailedPrecondition);
+
+    const created = await client.createInstance({ name: "sch-maria", flavor: "tiny", volumeSizeGb: 1, datastore: "mariadb", databases: [{ name: "appdb" }], users: [user] });
+    const source = await waitForStatus(stack, created.instance?.id ?? "", InstanceStatus.ACTIVE);
+    await sql(source, changes[0] ?? "");
+    const set = await backups.setBackupSchedule({ instance: "sch-maria", cron: "*/2 * * * * *", keepLast: 2, fullEvery: 2 });
+    expect(set.schedule).toMatchObject({ keepLast: 2, fullEvery: 2 });
+
+    const seen = new Map<string, Backup>();
+    const orphans = new Set<string>();
+    let writes = 0;
+    await waitUntil(
+      async () => {
+        const listed = (await backups.listBackups({ instance: "sch-maria" })).backups;
+        const ids = new Set(listed.map((b) => b.id));
+        // Never a listed backup whose parent is gone (recorded here: waitUntil retries a probe that throws).
+        for (const b of listed) if (b.parentId && !ids.has(b.parentId)) orphans.add(b.name);
+        for (const b of listed) if (b.state === BackupState.COMPLETED) seen.set(b.id, b);
+        await sql(source, `insert into t select seq, 'w' from seq_${3000 + writes * 10}_to_${3009 + writes * 10}`);
+        writes++;
+        const pruned = [...seen.keys()].filter((id) => !ids.has(id));
+        return seen.size >= 5 && pruned.length >= 2 ? true : undefined;
+      },
+      "five scheduled backups and pruning",
+      300_000,
+      500,
+    );
+    await backups.clearBackupSchedule({ instance: "sch-maria" });
+    expect([...orphans]).toEqual([]);
+
+    const ordered = [...seen.values()].sort((a, b) => Number(a.createdAt?.seconds ?? 0n) - Number(b.createdAt?.seconds ?? 0n) || (a.createdAt?.nanos ?? 0) - (b.createdAt?.nanos ?? 0));
+    expect(ordered[0]?.kind).toBe("full");
+    for (const [n, b] of ordered.entries()) {
+      const previous = ordered[n - 1];
+      // full_every 2: an increment builds on the full backup just before it; a full follows an increment.
+      if (b.kind === "incremental") expect(previous).toMatchObject({ id: b.parentId, kind: "full" });
+      else if (previous) expect(previous.kind).toBe("incremental");
+    }
+    // Pruned backups' objects are gone; kept ones still have theirs.
+    const listed = new Set((await backups.listBackups({ instance: "sch-maria" })).backups.map((b) => b.id));
+    for (const b of ordered) expect(fs.existsSync(path.join(stack.home, "backups", b.id)), b.name).toBe(listed.has(b.id));
   });
 });
