@@ -94,7 +94,7 @@ async function* copy(
  * --incremental-basedir's or --incremental-lsn's) and the binlog position from xtrabackup_info
  * when the server writes a binlog.
  */
-async function lsnDetails(workDir: string): Promise<Record<string, string>> {
+export async function lsnDetails(workDir: string): Promise<Record<string, string>> {
   const fields = (text: string): Map<string, string> => {
     const pairs = text.split("\n").map((line) => /^\s*([a-z_]+)\s*=\s*(.*?)\s*$/.exec(line));
     return new Map(pairs.flatMap((m) => (m?.[1] !== undefined ? [[m[1], m[2] ?? ""] as const] : [])));

@@ -16,7 +16,7 @@ import { DatastoreBackupStreamError, DatastoreEngineError, DatastorePrecondition
 import type { OpenBackupObject, RestoreSpec } from "../manager.js";
 import { syncAccess } from "./access-sync.js";
 import { emptyState, writeAgentState, type AccessRecord, type AgentState } from "./agent-state.js";
-import { backupBinaries, TRAILER, type BackupTrailer } from "./backup.js";
+import { backupBinaries, lsnDetails, TRAILER, type BackupTrailer } from "./backup.js";
 import { removeInitFile, writeAdminCredentials, writeOptionFile } from "./config-file.js";
 import type { InstanceContext } from "./context.js";
 import { runCommand, TOOL_ENV } from "./exec.js";
@@ -51,6 +51,9 @@ export async function restoreDataDir(ctx: InstanceContext, data: Readable, incre
   await buildDataDir(ctx.paths.dataDir, ctx.switchTo, signal, async (staging) => {
     await extract(data, staging, "backup");
     access = await readTrailer(ctx, staging);
+    const base = await lsnDetails(staging);
+    if (base.backupType !== "full-backuped") throw new DatastoreBackupStreamError(`the backup to restore first is not a full backup (it is ${base.backupType || "unknown"})`);
+    let endLsn = base.toLsn;
     // MariaDB 10.2+ prepares the base fully, then applies each increment to it in turn (no --apply-log-only).
     const prepare = (extra: string[], what: string) =>
       prepareStep(ctx, backup, [`--defaults-file=${join(staging, "backup-my.cnf")}`, "--prepare", `--target-dir=${staging}`, ...extra], what, options);
@@ -62,6 +65,13 @@ export async function restoreDataDir(ctx: InstanceContext, data: Readable, incre
         await ensureOwnedDir(dir, ctx.switchTo, 0o700);
         await extract(await open(signal), dir, what);
         access = await readTrailer(ctx, dir);
+        // The tool applies an increment that does not start where the backup before it ended; a gap would be silently wrong data.
+        const { backupType, fromLsn, toLsn } = await lsnDetails(dir);
+        if (backupType !== "incremental") throw new DatastoreBackupStreamError(`${what} is not an incremental backup (it is ${backupType || "unknown"})`);
+        if (!fromLsn || fromLsn !== endLsn) {
+          throw new DatastoreBackupStreamError(`${what} starts at LSN ${fromLsn || "?"}, but the backup before it ends at LSN ${endLsn || "?"}: the chain is out of order`);
+        }
+        endLsn = toLsn;
         await prepare([`--incremental-dir=${dir}`], what);
       } finally {
         await rm(dir, { recursive: true, force: true });
