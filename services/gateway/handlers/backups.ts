@@ -40,16 +40,15 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
   async function parentFor(ctx: HandlerContext, instance: InstanceRow, idOrName: string): Promise<BackupRow> {
     const { manager, datastore } = instance.datastoreVersion;
     requireIncrementalBackups(manager, datastore.name);
-    if (!idOrName) {
-      const newest = await backups.newestCompleted(instance.id);
-      if (!newest) throw new FailedPreconditionError(`instance "${instance.name}" has no COMPLETED backup for an incremental backup to build on; take a full backup first`);
-      return newest;
-    }
-    const parent = await load(ctx, idOrName);
+    const parent = idOrName ? await load(ctx, idOrName) : await backups.newestCompleted(instance.id);
+    if (!parent) throw new FailedPreconditionError(`instance "${instance.name}" has no COMPLETED backup for an incremental backup to build on; take a full backup first`);
     if (parent.instanceId !== instance.id) {
       throw new FailedPreconditionError(`backup "${parent.name}" is of another instance; an incremental backup builds on a backup of instance "${instance.name}"`);
     }
     if (parent.state !== "COMPLETED") throw new FailedPreconditionError(`backup "${parent.name}" is ${parent.state}; an incremental backup builds on a COMPLETED one`);
+    if (parent.datastoreVersionId !== instance.datastoreVersionId) {
+      throw new FailedPreconditionError(`backup "${parent.name}" is of another datastore version than the instance runs now; take a full backup first`);
+    }
     return parent;
   }
 

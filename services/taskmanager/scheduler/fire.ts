@@ -53,7 +53,9 @@ async function fire(deps: FireDeps, schedule: DueSchedule, now: Date): Promise<b
   if (!(await store.claim(schedule.id, schedule.nextRunAt, nextCronRun(schedule.cron, now), now))) return false;
   const requestId = randomUUID();
   try {
-    const previous = schedule.fullEvery && schedule.fullEvery > 1 ? await store.previousScheduled(instance.id) : undefined;
+    const last = schedule.fullEvery && schedule.fullEvery > 1 ? await store.previousScheduled(instance.id) : undefined;
+    // An instance moved to another datastore version starts a new chain.
+    const previous = last?.datastoreVersionId === instance.datastoreVersionId ? last : undefined;
     const parentId = scheduledParent(schedule.fullEvery, takesIncrementalBackups(instance.datastoreVersion.manager), previous);
     // An increment is stored where its parent is.
     const storage = parentId && previous ? (previous.storage as BackupStorageRef) : deps.storage;

@@ -60,7 +60,7 @@ export function createScheduleStore(db: Db) {
       const row = await db.backup.findFirst({ where: { instanceId, scheduled: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
       if (!row) return undefined;
       const chainLength = row.state === "COMPLETED" ? (await loadBackupChain(db, row.id)).length : 0;
-      return { id: row.id, state: row.state, chainLength, storage: { kind: row.storageKind, location: row.storageLocation } };
+      return { id: row.id, state: row.state, chainLength, datastoreVersionId: row.datastoreVersionId, storage: { kind: row.storageKind, location: row.storageLocation } };
     },
 
     /** Every schedule's retention rules. */
