@@ -147,6 +147,53 @@ function exercise(label: string, getDb: () => Db): void {
     expect((await db.backupSchedule.findUniqueOrThrow({ where: { id: schedule.id } })).lastError).toBeNull();
   });
 
+  it(`${label}: full_every: increments on the previous scheduled backup until a chain holds full_every, and only for engines that take them`, async () => {
+    const schedule = await db.backupSchedule.create({ data: { projectId, instanceId, cron: "0 3 * * *", keepLast: 9, fullEvery: 3, nextRunAt: minutesAgo(1) } });
+    const { deps } = schedulerOver(db);
+    let run = 0;
+    /** Fires the schedule once more and completes the backup it started; returns that backup. */
+    async function fireOnce() {
+      run++;
+      await db.backupSchedule.update({ where: { id: schedule.id }, data: { nextRunAt: minutesAgo(1) } });
+      expect(await fireDueSchedules(deps, new Date(Date.now() + run * 1000))).toBe(1);
+      const taken = await db.backup.findFirstOrThrow({ where: { instanceId }, orderBy: { createdAt: "desc" } });
+      await db.backup.update({ where: { id: taken.id }, data: { state: "COMPLETED" } });
+      await db.instance.update({ where: { id: instanceId }, data: { taskStatus: "NONE" } });
+      return taken;
+    }
+    // Redis takes no increments: full every time.
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+
+    const instance = await db.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    await db.datastoreVersion.update({ where: { id: instance.datastoreVersionId }, data: { manager: "mariadb" } });
+    const chain = [await fireOnce(), await fireOnce(), await fireOnce()];
+    expect(chain.map((b) => b.kind)).toEqual(["INCREMENTAL", "INCREMENTAL", "FULL"]);
+    const before = await db.backup.findMany({ where: { instanceId }, orderBy: { createdAt: "asc" } });
+    expect(chain[0]?.parentId).toBe(before[1]?.id); // the last redis-era full backup
+    expect(chain[1]?.parentId).toBe(chain[0]?.id);
+    expect(await fireOnce()).toMatchObject({ kind: "INCREMENTAL", parentId: chain[2]?.id });
+
+    // A failed previous backup: the next one is full.
+    const failed = await fireOnce();
+    await db.backup.update({ where: { id: failed.id }, data: { state: "FAILED" } });
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+    await db.backupSchedule.delete({ where: { id: schedule.id } }); // the other tests' retention passes see every schedule
+  });
+
+  it(`${label}: an incremental backup is not started on a parent being deleted`, async () => {
+    const parent = await backup("parent", { state: "DELETING" });
+    const instance = await db.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    const store = createScheduleStore(db);
+    const start = store.startBackup(
+      { projectId, instanceId, name: "child", description: "", datastoreVersionId: instance.datastoreVersionId, volumeSizeGb: 1, storage: { kind: "file", location: "/x" }, parentId: parent.id },
+      null as unknown as string,
+    );
+    await expect(start).rejects.toThrow(/parent backup is no longer COMPLETED/);
+    expect(await db.backup.count({ where: { name: "child" } })).toBe(0);
+    expect((await db.instance.findUniqueOrThrow({ where: { id: instanceId } })).taskStatus).toBe("NONE");
+  });
+
   it(`${label}: the schedule of a deleted instance is removed`, async () => {
     await db.instance.update({ where: { id: instanceId }, data: { deletedAt: new Date(), activeName: null } });
     await db.backupSchedule.create({ data: { projectId, instanceId, cron: "0 3 * * *", keepLast: 1, nextRunAt: minutesAgo(1) } });
