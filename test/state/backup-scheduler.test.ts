@@ -2,7 +2,7 @@
 // rows): a due schedule fires exactly once even when two taskmanagers race for it; a busy instance
 // skips the run and says why; a deleted instance's schedule goes; retention deletes the schedule's
 // surplus backups (objects first) and leaves hand-made ones, ones a restore is reading and ones
-// another backup builds on.
+// another backup builds on. And the gateway's DeleteBackup of a backup chain, which follows the same rules.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +14,8 @@ import { createLogger } from "../../services/platform/logger.js";
 import { fireDueSchedules, type FireDeps } from "../../services/taskmanager/scheduler/fire.js";
 import { pruneScheduledBackups, type PruneDeps } from "../../services/taskmanager/scheduler/prune.js";
 import { createScheduleStore, type PrunableBackup } from "../../services/taskmanager/store/schedules.js";
+import { deleteBackupTree } from "../../services/gateway/handlers/backup-delete.js";
+import { createBackupStore } from "../../services/gateway/store/backups.js";
 
 const PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const SLOW = { timeout: 60_000 };
@@ -187,11 +189,35 @@ function exercise(label: string, getDb: () => Db): void {
     const store = createScheduleStore(db);
     const start = store.startBackup(
       { projectId, instanceId, name: "child", description: "", datastoreVersionId: instance.datastoreVersionId, volumeSizeGb: 1, storage: { kind: "file", location: "/x" }, parentId: parent.id },
-      null as unknown as string,
+      "req-test",
     );
     await expect(start).rejects.toThrow(/parent backup is no longer COMPLETED/);
     expect(await db.backup.count({ where: { name: "child" } })).toBe(0);
     expect((await db.instance.findUniqueOrThrow({ where: { id: instanceId } })).taskStatus).toBe("NONE");
+  });
+
+  it(`${label}: DeleteBackup of a chain's full backup: refused without cascade, or while a restore reads the chain; with cascade, children first`, async () => {
+    const full = await backup("full", { scheduled: false, createdAt: minutesAgo(30) });
+    const inc1 = await backup("inc1", { scheduled: false, createdAt: minutesAgo(20), parentId: full.id });
+    const inc2 = await backup("inc2", { scheduled: false, createdAt: minutesAgo(10), parentId: inc1.id });
+    const store = createBackupStore(db);
+    const removed: string[] = [];
+    const target = async () => (await store.find(projectId, "full")) ?? expect.fail("full backup missing");
+    const remove = async (cascade: boolean) => deleteBackupTree(store, async (b) => void removed.push(b.name), await target(), cascade);
+
+    await expect(remove(false)).rejects.toThrow('backup "full" has 1 incremental backup built on it (2 backups in all depend on it); delete with cascade to delete them too');
+    // A restore building from the last increment reads the whole chain.
+    const restoring = await db.instance.create({
+      data: { ...(await db.instance.findUniqueOrThrow({ where: { id: instanceId }, omit: { id: true, createdAt: true, updatedAt: true } })), name: "copy", activeName: "copy", taskStatus: "BUILDING", sourceBackupId: inc2.id },
+    });
+    await expect(remove(true)).rejects.toThrow(/instance "copy" is being restored from "full" or a backup built on it/);
+    expect((await db.backup.findMany({ where: { instanceId }, orderBy: { name: "asc" } })).map((b) => b.state)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+    expect(removed).toEqual([]);
+
+    await db.instance.update({ where: { id: restoring.id }, data: { taskStatus: "NONE" } });
+    await remove(true);
+    expect(removed).toEqual(["inc2", "inc1", "full"]);
+    expect(await db.backup.count({ where: { id: { in: [full.id, inc1.id, inc2.id] } } })).toBe(0);
   });
 
   it(`${label}: the schedule of a deleted instance is removed`, async () => {
