@@ -163,6 +163,7 @@ export function backupView(b: Backup): Record<string, unknown> {
     datastore: b.datastore,
     datastore_version: b.datastoreVersion,
     kind: b.kind,
+    parent_id: b.parentId || null,
     size_bytes: Number(b.sizeBytes),
     stored_bytes: Number(b.storedBytes),
     storage: b.storage,
@@ -181,6 +182,7 @@ export function backupScheduleView(s: BackupSchedule): Record<string, unknown> {
     cron: s.cron,
     keep_last: s.keepLast || null,
     keep_days: s.keepDays || null,
+    full_every: s.fullEvery || null,
     next_run: time(s.nextRunAt),
     last_run: time(s.lastRunAt),
     last_backup_id: s.lastBackupId,
@@ -199,7 +201,7 @@ export function backupFields(b: Backup): Record<string, unknown> {
 }
 
 /** Columns of `backup list` (as `openstack database backup list`, with sizes and where it came from). */
-export const backupColumns = ["ID", "Name", "Instance ID", "Datastore", "Datastore Version", "Status", "Size", "Stored", "Created"];
+export const backupColumns = ["ID", "Name", "Instance ID", "Datastore", "Datastore Version", "Status", "Kind", "Parent ID", "Size", "Stored", "Created"];
 
 export function backupRow(b: Backup): Scalar[] {
   return [
@@ -209,6 +211,8 @@ export function backupRow(b: Backup): Scalar[] {
     b.datastore,
     b.datastoreVersion,
     backupStateLabel(b.state),
+    b.kind,
+    b.parentId,
     backupSize(b, b.sizeBytes),
     backupSize(b, b.storedBytes),
     time(b.createdAt),

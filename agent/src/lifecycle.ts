@@ -9,7 +9,6 @@
 // are refused with FAILED_PRECONDITION at once, and Start, Stop and Restart first wait for the
 // administrative calls already under way, so a restart never cuts one in half.
 import { statfs } from "node:fs/promises";
-import type { Readable } from "node:stream";
 import { ServiceStatus } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { DeadlineExceededError, FailedPreconditionError, isServerFault } from "../../services/platform/errors.js";
 import type {
@@ -18,6 +17,7 @@ import type {
   DatastoreBackups,
   DatastoreCapabilities,
   GuestLogs,
+  OpenBackupObject,
   PrepareSpec,
   RestoreSpec,
   ServerSettings,
@@ -65,10 +65,11 @@ export interface Lifecycle {
   resume(): Promise<void>;
   prepare(spec: PrepareSpec, signal: AbortSignal): Promise<void>;
   /**
-   * Builds a never-prepared instance from a backup (`open` gives its byte stream) instead of
-   * Prepare, with the same once-at-a-time and repeat-is-harmless rules.
+   * Builds a never-prepared instance from a backup (`open` gives its byte stream; `increments`
+   * the incremental backups on it, oldest first) instead of Prepare, with the same once-at-a-time
+   * and repeat-is-harmless rules. Increments on an engine without them: FailedPreconditionError.
    */
-  restore(open: (signal: AbortSignal) => Promise<Readable>, spec: RestoreSpec, signal: AbortSignal): Promise<void>;
+  restore(open: OpenBackupObject, spec: RestoreSpec, signal: AbortSignal, increments?: readonly OpenBackupObject[]): Promise<void>;
   /** Runs a backup like an administrative call: a healthy server, no lifecycle operation alongside. */
   backup<T>(run: (backups: DatastoreBackups) => Promise<T>, signal: AbortSignal): Promise<T>;
   start(signal: AbortSignal): Promise<void>;
@@ -302,11 +303,14 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
       await untilAborted(preparing, signal);
     },
 
-    async restore(open, spec, signal) {
+    async restore(open, spec, signal, increments = []) {
       scrubber.add(spec.adminPassword);
       if (phase.kind === "prepared") return ensureRunning(signal);
-      log.info("restore starting");
-      preparing ??= runInitialisation("restore", async () => manager.backups.restore(await open(lifetime), spec, lifetime)).finally(
+      if (increments.length > 0 && manager.backups.incremental !== true) {
+        throw new FailedPreconditionError("this engine restores full backups only; the backup is incremental");
+      }
+      log.info({ increments: increments.length }, "restore starting");
+      preparing ??= runInitialisation("restore", async () => manager.backups.restore(await open(lifetime), spec, lifetime, increments)).finally(
         () => (preparing = undefined),
       );
       await untilAborted(preparing, signal);

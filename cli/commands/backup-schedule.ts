@@ -1,7 +1,7 @@
 // `hoard backup schedule set|show|clear`: an instance's backup schedule. The taskmanager takes a
 // backup whenever the cron expression (UTC, 5 fields or 6 with seconds first) says, and prunes
 // the schedule's own backups that neither --keep-last nor --keep-days keeps; backups taken by hand
-// are never pruned.
+// are never pruned. --full-every N makes every Nth scheduled backup full and the others incremental.
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -13,6 +13,7 @@ interface SetOptions extends FormatOptions {
   cron: string;
   keepLast?: string;
   keepDays?: string;
+  fullEvery?: string;
 }
 
 /** Adds `schedule set|show|clear` under `hoard backup`. */
@@ -25,12 +26,14 @@ export function registerBackupScheduleCommands(backup: Command, ctx: CliContext)
     .argument("<instance>", "instance name or id")
     .requiredOption("--cron <expr>", 'when, in UTC: "MIN HOUR DOM MON DOW", or with seconds first ("*/30 * * * * *")')
     .option("--keep-last <n>", "keep the newest N scheduled backups")
-    .option("--keep-days <d>", "keep scheduled backups taken within the last D days");
+    .option("--keep-days <d>", "keep scheduled backups taken within the last D days")
+    .option("--full-every <n>", "every Nth scheduled backup is full, the others incremental on the previous one (engines with incremental backups)");
   withFormat(set).action(async (instance: string, opts: SetOptions) => {
     const keepLast = opts.keepLast === undefined ? 0 : parseIntFlag("--keep-last", opts.keepLast, 1, 1000);
     const keepDays = opts.keepDays === undefined ? 0 : parseIntFlag("--keep-days", opts.keepDays, 1, 3660);
     if (keepLast === 0 && keepDays === 0) throw new UsageError("give --keep-last or --keep-days (or both): how many scheduled backups to keep");
-    const res = await ctx.clients().backups.setBackupSchedule({ instance, cron: opts.cron, keepLast, keepDays });
+    const fullEvery = opts.fullEvery === undefined ? 0 : parseIntFlag("--full-every", opts.fullEvery, 1, 1000);
+    const res = await ctx.clients().backups.setBackupSchedule({ instance, cron: opts.cron, keepLast, keepDays, fullEvery });
     printRecord(ctx, opts.format, backupScheduleView(answered(res.schedule, "the schedule")));
   });
 

@@ -49,12 +49,19 @@ describe("backup schedule set", () => {
       cron: "0 3 * * *",
       keep_last: 7,
       keep_days: 30,
+      full_every: null,
       next_run: expect.stringMatching(/T03:00:00\.000Z$/) as string,
       last_run: null,
       last_backup_id: "",
       last_error: "",
       updated: expect.any(String) as string,
     });
+  });
+
+  it("--full-every is sent and shown", async () => {
+    expect(await json("backup", "schedule", "set", "db1", "--cron", "0 3 * * *", "--keep-last", "7", "--full-every", "4")).toMatchObject({ full_every: 4 });
+    expect(requestsOf("SetBackupSchedule")).toMatchObject([{ keepLast: 7, fullEvery: 4 }]);
+    expect((await hoard("backup", "schedule", "set", "db1", "--cron", "0 3 * * *", "--keep-last", "7", "--full-every", "0")).code).toBe(2);
   });
 
   it("one rule is enough; the other reads null", async () => {

@@ -66,6 +66,7 @@ describe("backup create", () => {
       datastore: "postgresql",
       datastore_version: "16",
       kind: "full",
+      parent_id: null,
       size_bytes: 0,
       stored_bytes: 0,
       storage: "file",
@@ -162,9 +163,9 @@ describe("backup list, show, delete", () => {
     const run = await hoard("backup", "list");
     expect(run).toMatchObject({ code: 0, stderr: "" });
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[1]).toMatch(/^\| ID\s+\| Name\s+\| Instance ID\s+\| Datastore\s+\| Datastore Version \| Status\s+\| Size\s+\| Stored\s+\| Created\s+\|$/);
-    expect(lines[3]).toMatch(/^\| bk-2 \| weekly\s+\| [0-9a-f-]{36} \| postgresql \| 15\s+\| NEW\s+\|\s+\|\s+\| \d{4}-/);
-    expect(lines[4]).toMatch(new RegExp(`^\\| bk-1 \\| nightly \\| ${instanceId} \\| postgresql \\| 16\\s+\\| COMPLETED \\| 12\\.3 MiB \\| 4\\.2 MiB \\| \\d{4}-`));
+    expect(lines[1]).toMatch(/^\| ID\s+\| Name\s+\| Instance ID\s+\| Datastore\s+\| Datastore Version \| Status\s+\| Kind\s+\| Parent ID \| Size\s+\| Stored\s+\| Created\s+\|$/);
+    expect(lines[3]).toMatch(/^\| bk-2 \| weekly\s+\| [0-9a-f-]{36} \| postgresql \| 15\s+\| NEW\s+\| full \|\s+\|\s+\|\s+\| \d{4}-/);
+    expect(lines[4]).toMatch(new RegExp(`^\\| bk-1 \\| nightly \\| ${instanceId} \\| postgresql \\| 16\\s+\\| COMPLETED \\| full \\|\\s+\\| 12\\.3 MiB \\| 4\\.2 MiB \\| \\d{4}-`));
     expect(requestsOf("ListBackups")).toMatchObject([{ instance: "" }]);
   });
 
@@ -213,6 +214,29 @@ describe("backup list, show, delete", () => {
 
     await completedBackup("again");
     expect(await json("backup", "delete", "again")).toEqual({ backup: "again", deleted: true });
+  });
+
+  it("create --incremental and --parent (which implies it) send the parent; show and list -f json give kind and parent", async () => {
+    expect((await hoard("backup", "create", "db1", "inc1", "--incremental", "--wait")).code).toBe(0);
+    const inc = (await json("backup", "show", "inc1")) as Record<string, unknown>;
+    expect(inc).toMatchObject({ kind: "incremental" });
+    const child = (await json("backup", "create", "db1", "inc2", "--parent", "inc1")) as Record<string, unknown>;
+    expect(child).toMatchObject({ kind: "incremental", parent_id: inc["id"] });
+    expect(requestsOf("CreateBackup")).toMatchObject([
+      { name: "inc1", incremental: true, parent: "" },
+      { name: "inc2", incremental: true, parent: "inc1" },
+    ]);
+    expect(await json("backup", "show", "inc2")).toMatchObject({ kind: "incremental", parent_id: inc["id"] });
+  });
+
+  it("delete of a backup others build on is refused; --cascade sends cascade and deletes them too", async () => {
+    expect((await hoard("backup", "create", "db1", "inc1", "--parent", "nightly", "--wait")).code).toBe(0);
+    const refused = await hoard("backup", "delete", "nightly");
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr).toMatch(/^error: failed_precondition: backup "nightly" has 1 incremental backup built on it/);
+    expect(await json("backup", "delete", "nightly", "--cascade")).toEqual({ backup: "nightly", deleted: true, cascade: true });
+    expect(requestsOf("DeleteBackup")).toMatchObject([{ id: "nightly", cascade: false }, { id: "nightly", cascade: true }]);
+    expect((await hoard("backup", "show", "inc1")).code).toBe(1);
   });
 
   it("delete of a backup still being taken is the server's FAILED_PRECONDITION, exit 1", async () => {

@@ -94,7 +94,8 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
         storage: "file",
         volumeSizeGb: instance.volume?.sizeGb ?? 0,
         createdAt: timestampNow(),
-        kind: "full",
+        kind: req.incremental ? "incremental" : "full",
+        parentId: req.incremental ? (entries.find((e) => e.backup.name === req.parent || e.backup.id === req.parent)?.backup.id ?? "") : "",
       });
       entries.push({ backup, polls: 0, outcome: deps.outcome(), instanceStatus: instance.status });
       Object.assign(instance, { status: InstanceStatus.BACKUP, updatedAt: timestampNow() });
@@ -120,7 +121,11 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
       if (e.backup.state === BackupState.NEW || e.backup.state === BackupState.BUILDING) {
         throw new ConnectError("the backup is still being taken; delete it when it is done", Code.FailedPrecondition);
       }
-      entries.splice(entries.indexOf(e), 1);
+      const children = entries.filter((c) => c.backup.parentId === e.backup.id);
+      if (children.length > 0 && !req.cascade) {
+        throw new ConnectError(`backup "${e.backup.name}" has ${children.length} incremental backup built on it; delete with cascade to delete them too`, Code.FailedPrecondition);
+      }
+      for (const gone of [...children, e]) entries.splice(entries.indexOf(gone), 1);
       return {};
     },
     setBackupSchedule(req, ctx) {
@@ -133,6 +138,7 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
         cron: req.cron,
         keepLast: req.keepLast,
         keepDays: req.keepDays,
+        fullEvery: req.fullEvery,
         nextRunAt: timestampFromDate(nextCronRun(req.cron, new Date())),
         updatedAt: timestampNow(),
       });

@@ -2,7 +2,7 @@
 // replayed as a stream (whole, cut short, or failing half-way), and a bounded background writer.
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { BackupFacts, DatastoreBackups } from "../../agent/src/datastores/manager.js";
+import type { BackupFacts, BackupParent, DatastoreBackups } from "../../agent/src/datastores/manager.js";
 
 const never = new AbortController().signal;
 
@@ -13,10 +13,10 @@ export interface TakenBackup {
   ms: number;
 }
 
-/** Takes a backup into memory through a Writable, as a storage driver would consume it. */
-export async function takeBackup(backups: DatastoreBackups, signal: AbortSignal = never): Promise<TakenBackup> {
+/** Takes a backup (incremental on `parent` when given) into memory through a Writable, as a storage driver would consume it. */
+export async function takeBackup(backups: DatastoreBackups, signal: AbortSignal = never, parent?: BackupParent): Promise<TakenBackup> {
   const began = performance.now();
-  const backup = await backups.backup(signal);
+  const backup = await backups.backup(signal, parent);
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -149,6 +149,36 @@ describe.skipIf(!existsSync(join(BIN_DIR, "mariadbd")) || !existsSync("/usr/bin/
     expect((await takeBackup(restored.backups)).facts.details.toLsn).toMatch(/^\d+$/);
   });
 
+  it("takes an incremental backup of only what changed; the full backup and it restore to the increment's point in time", async () => {
+    const increment = await takeBackup(manager.backups, never, { details: backup.facts.details });
+    expect(increment.facts.details).toMatchObject({ backupType: "incremental", fromLsn: backup.facts.details.toLsn, toLsn: expect.stringMatching(/^\d+$/) });
+    expect(increment.bytes.length).toBeLessThan(backup.bytes.length);
+    const atIncrement = {
+      items: await fingerprint(source, "shop", "items", "id, name, price"),
+      entries: await fingerprint(source, "ledger", "entries", "id, amount, memo"),
+    };
+    expect(atIncrement.items).not.toBe(atBackup.items);
+    expect(atIncrement.entries).not.toBe(atBackup.entries);
+    await sql(source, "shop", `INSERT INTO items VALUES (${ROWS + 2}, 'after the increment', 0)`);
+
+    const layout = await makeLayout("r3");
+    const restored = manage(layout);
+    await restored.backups.restore(replay(backup.bytes), restoreSpec, never, [() => Promise.resolve(replay(increment.bytes))]);
+    expect(await fingerprint(layout, "shop", "items", "id, name, price")).toBe(atIncrement.items);
+    expect(await fingerprint(layout, "ledger", "entries", "id, amount, memo")).toBe(atIncrement.entries);
+
+    // A chain that is not full-then-increments is refused, leaving nothing behind: an increment
+    // restored alone, or a full backup where an increment belongs.
+    const wrong = await makeLayout("r4");
+    const refused = manage(wrong);
+    await expect(refused.backups.restore(replay(increment.bytes), restoreSpec, never)).rejects.toThrow(/the backup to restore first is not a full backup \(it is incremental\)/);
+    const full = () => Promise.resolve(replay(backup.bytes));
+    await expect(refused.backups.restore(replay(backup.bytes), restoreSpec, never, [full])).rejects.toThrow(/incremental backup 1 of 1 is not an incremental backup/);
+    expect(existsSync(wrong.dataDir)).toBe(false);
+    expect(await readdir(join(wrong.root, "volume"))).toEqual([]);
+    await sql(source, "shop", `DELETE FROM items WHERE id = ${ROWS + 2}`);
+  });
+
   it("leaves no data directory behind when the stream fails half-way or is cut short; a new restore then works", async () => {
     const layout = await makeLayout("r2");
     const restored = manage(layout, "password"); // the agent then logs in with the restore's admin password

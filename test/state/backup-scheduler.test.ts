@@ -2,7 +2,7 @@
 // rows): a due schedule fires exactly once even when two taskmanagers race for it; a busy instance
 // skips the run and says why; a deleted instance's schedule goes; retention deletes the schedule's
 // surplus backups (objects first) and leaves hand-made ones, ones a restore is reading and ones
-// another backup builds on.
+// another backup builds on. And the gateway's DeleteBackup of a backup chain, which follows the same rules.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +16,8 @@ import { createQuotas } from "../../services/platform/store/quota.js";
 import { fireDueSchedules, type FireDeps } from "../../services/taskmanager/scheduler/fire.js";
 import { pruneScheduledBackups, type PruneDeps } from "../../services/taskmanager/scheduler/prune.js";
 import { createScheduleStore, type PrunableBackup } from "../../services/taskmanager/store/schedules.js";
+import { deleteBackupTree } from "../../services/gateway/handlers/backup-delete.js";
+import { createBackupStore } from "../../services/gateway/store/backups.js";
 
 const PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const SLOW = { timeout: 60_000 };
@@ -147,6 +149,77 @@ function exercise(label: string, getDb: () => Db): void {
     await db.backupSchedule.update({ where: { id: schedule.id }, data: { nextRunAt: minutesAgo(1) } });
     expect(await fireDueSchedules(schedulerOver(db).deps)).toBe(1);
     expect((await db.backupSchedule.findUniqueOrThrow({ where: { id: schedule.id } })).lastError).toBeNull();
+  });
+
+  it(`${label}: full_every: increments on the previous scheduled backup until a chain holds full_every, and only for engines that take them`, async () => {
+    const schedule = await db.backupSchedule.create({ data: { projectId, instanceId, cron: "0 3 * * *", keepLast: 9, fullEvery: 3, nextRunAt: minutesAgo(1) } });
+    const { deps } = schedulerOver(db);
+    let run = 0;
+    /** Fires the schedule once more and completes the backup it started; returns that backup. */
+    async function fireOnce() {
+      run++;
+      await db.backupSchedule.update({ where: { id: schedule.id }, data: { nextRunAt: minutesAgo(1) } });
+      expect(await fireDueSchedules(deps, new Date(Date.now() + run * 1000))).toBe(1);
+      const taken = await db.backup.findFirstOrThrow({ where: { instanceId }, orderBy: { createdAt: "desc" } });
+      await db.backup.update({ where: { id: taken.id }, data: { state: "COMPLETED" } });
+      await db.instance.update({ where: { id: instanceId }, data: { taskStatus: "NONE" } });
+      return taken;
+    }
+    // Redis takes no increments: full every time.
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+
+    const instance = await db.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    await db.datastoreVersion.update({ where: { id: instance.datastoreVersionId }, data: { manager: "mariadb" } });
+    const chain = [await fireOnce(), await fireOnce(), await fireOnce()];
+    expect(chain.map((b) => b.kind)).toEqual(["INCREMENTAL", "INCREMENTAL", "FULL"]);
+    const before = await db.backup.findMany({ where: { instanceId }, orderBy: { createdAt: "asc" } });
+    expect(chain[0]?.parentId).toBe(before[1]?.id); // the last redis-era full backup
+    expect(chain[1]?.parentId).toBe(chain[0]?.id);
+    expect(await fireOnce()).toMatchObject({ kind: "INCREMENTAL", parentId: chain[2]?.id });
+
+    // A failed previous backup: the next one is full.
+    const failed = await fireOnce();
+    await db.backup.update({ where: { id: failed.id }, data: { state: "FAILED" } });
+    expect(await fireOnce()).toMatchObject({ kind: "FULL", parentId: null });
+    await db.backupSchedule.delete({ where: { id: schedule.id } }); // the other tests' retention passes see every schedule
+  });
+
+  it(`${label}: an incremental backup is not started on a parent being deleted`, async () => {
+    const parent = await backup("parent", { state: "DELETING" });
+    const instance = await db.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    const store = createScheduleStore(db, createQuotas(builtInQuotaDefaults));
+    const start = store.startBackup(
+      { projectId, instanceId, name: "child", description: "", datastoreVersionId: instance.datastoreVersionId, volumeSizeGb: 1, storage: { kind: "file", location: "/x" }, parentId: parent.id },
+      "req-test",
+    );
+    await expect(start).rejects.toThrow(/parent backup is no longer COMPLETED/);
+    expect(await db.backup.count({ where: { name: "child" } })).toBe(0);
+    expect((await db.instance.findUniqueOrThrow({ where: { id: instanceId } })).taskStatus).toBe("NONE");
+  });
+
+  it(`${label}: DeleteBackup of a chain's full backup: refused without cascade, or while a restore reads the chain; with cascade, children first`, async () => {
+    const full = await backup("full", { scheduled: false, createdAt: minutesAgo(30) });
+    const inc1 = await backup("inc1", { scheduled: false, createdAt: minutesAgo(20), parentId: full.id });
+    const inc2 = await backup("inc2", { scheduled: false, createdAt: minutesAgo(10), parentId: inc1.id });
+    const store = createBackupStore(db, createQuotas(builtInQuotaDefaults));
+    const removed: string[] = [];
+    const target = async () => (await store.find(projectId, "full")) ?? expect.fail("full backup missing");
+    const remove = async (cascade: boolean) => deleteBackupTree(store, async (b) => void removed.push(b.name), await target(), cascade);
+
+    await expect(remove(false)).rejects.toThrow('backup "full" has 1 incremental backup built on it (2 backups in all depend on it); delete with cascade to delete them too');
+    // A restore building from the last increment reads the whole chain.
+    const restoring = await db.instance.create({
+      data: { ...(await db.instance.findUniqueOrThrow({ where: { id: instanceId }, omit: { id: true, createdAt: true, updatedAt: true } })), name: "copy", activeName: "copy", taskStatus: "BUILDING", sourceBackupId: inc2.id },
+    });
+    await expect(remove(true)).rejects.toThrow(/instance "copy" is being restored from "full" or a backup built on it/);
+    expect((await db.backup.findMany({ where: { instanceId }, orderBy: { name: "asc" } })).map((b) => b.state)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+    expect(removed).toEqual([]);
+
+    await db.instance.update({ where: { id: restoring.id }, data: { taskStatus: "NONE" } });
+    await remove(true);
+    expect(removed).toEqual(["inc2", "inc1", "full"]);
+    expect(await db.backup.count({ where: { id: { in: [full.id, inc1.id, inc2.id] } } })).toBe(0);
   });
 
   it(`${label}: the schedule of a deleted instance is removed`, async () => {

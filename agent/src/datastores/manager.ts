@@ -213,14 +213,26 @@ export interface BackupStream {
   done: Promise<BackupFacts>;
 }
 
+/** Opens one stored object of a backup chain as its plain, verified byte stream. */
+export type OpenBackupObject = (signal: AbortSignal) => Promise<Readable>;
+
+/** What an incremental backup builds on. */
+export interface BackupParent {
+  /** The parent backup's BackupFacts.details, as recorded (MariaDB: its toLsn). */
+  details: Record<string, string>;
+}
+
 /** Backups and restores of whole instances, as byte streams (compression, encryption and storage are the caller's). */
 export interface DatastoreBackups {
+  /** True when `backup` takes a `parent` (an incremental backup) and `restore` takes increments; absent: full backups only. */
+  readonly incremental?: boolean;
   /**
-   * Starts a full backup; the caller must consume `data` (backpressure reaches the engine tool).
+   * Starts a full backup, or with `parent` an incremental one (only what changed since the parent);
+   * the caller must consume `data` (backpressure reaches the engine tool).
    * Requires a healthy server (DatastorePreconditionError otherwise). Runs beside every other
    * operation: it takes nothing from the manager's queue for the length of the copy.
    */
-  backup(signal: AbortSignal): Promise<BackupStream>;
+  backup(signal: AbortSignal, parent?: BackupParent): Promise<BackupStream>;
   /**
    * Builds this (never prepared, empty) instance's data directory from a backup stream, starts the
    * server with `spec`'s settings and admin password (the agent keeps control), and marks the
@@ -228,9 +240,11 @@ export interface DatastoreBackups {
    * or holds no valid backup leaves nothing half-restored behind: the data directory is removed
    * and the error rethrown (DatastoreBackupStreamError for the stream's own failure or a backup
    * that does not verify). A prepared instance is refused with DatastorePreconditionError; a
-   * restore or prepare an agent crash cut short is started over.
+   * restore or prepare an agent crash cut short is started over. `data` is a full backup;
+   * `increments` (engines with `incremental` only) are the incremental backups built on it, oldest
+   * first, applied in that order.
    */
-  restore(data: Readable, spec: RestoreSpec, signal: AbortSignal): Promise<void>;
+  restore(data: Readable, spec: RestoreSpec, signal: AbortSignal, increments?: readonly OpenBackupObject[]): Promise<void>;
 }
 
 /** Operations of one engine. Lifecycle methods are idempotent: the agent may repeat them after a crash. */

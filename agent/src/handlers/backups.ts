@@ -3,10 +3,11 @@
 // control plane only learns what was stored (keys, sizes, checksums) and keeps the data key wrapped.
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { BackupStorage as StorageMessage, GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import type { BackupObject, BackupStorage as StorageMessage, GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
 import { readBackupObject, writeBackupObject } from "../../../services/platform/backup/index.js";
 import { openBackupStorage } from "../../../services/platform/backup-settings.js";
-import { InvalidArgumentError } from "../../../services/platform/errors.js";
+import { FailedPreconditionError, InvalidArgumentError } from "../../../services/platform/errors.js";
+import type { OpenBackupObject } from "../datastores/manager.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
 
@@ -19,8 +20,9 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
       const dataKey = checkedKey(req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
       return lifecycle.backup(async (backups) => {
-        const stream = await backups.backup(ctx.signal);
-        const key = `${req.backupId}/full`;
+        if (req.incremental && backups.incremental !== true) throw new FailedPreconditionError("this engine takes full backups only, not incremental ones");
+        const stream = await backups.backup(ctx.signal, req.incremental ? { details: req.parentDetails } : undefined);
+        const key = `${req.backupId}/${req.incremental ? "incremental" : "full"}`;
         const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal }), stream.done]);
         return {
           objects: [{ key: object.key, sha256: object.sha256, plainBytes: BigInt(object.plainBytes), storedBytes: BigInt(object.storedBytes) }],
@@ -32,16 +34,19 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
     },
 
     async restore(req, ctx) {
-      const dataKey = checkedKey(req.dataKey);
-      const [object, ...rest] = req.objects;
-      if (!object || rest.length > 0) throw new InvalidArgumentError("objects", "a full backup has exactly one object");
+      // One object per backup of the chain, full first; each is read (its checksum verified as it streams) when its turn comes.
+      const [first, ...rest] = req.objects;
+      if (!first) throw new InvalidArgumentError("objects", "must hold the full backup's object");
+      if (req.dataKeys.length > 0 && req.dataKeys.length !== req.objects.length) throw new InvalidArgumentError("data_keys", "must hold one key per object");
+      const keyOf = (i: number) => checkedKey(req.dataKeys[i] ?? req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
+      const opener =
+        (object: BackupObject, dataKey: Buffer): OpenBackupObject =>
+        (signal) =>
+          readBackupObject({ storage, key: object.key, expectedSha256: object.sha256, dataKey, signal });
+      const increments = rest.map((object, i) => opener(object, keyOf(i + 1)));
       const settings = toServerSettings(req);
-      await lifecycle.restore(
-        (signal) => readBackupObject({ storage, key: object.key, expectedSha256: object.sha256, dataKey, signal }),
-        { ...settings, adminPassword: req.adminPassword },
-        ctx.signal,
-      );
+      await lifecycle.restore(opener(first, keyOf(0)), { ...settings, adminPassword: req.adminPassword }, ctx.signal, increments);
       return {};
     },
   };

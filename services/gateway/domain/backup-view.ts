@@ -31,6 +31,7 @@ export function toBackupView(row: BackupRow): Backup {
     completedAt: row.completedAt ? timestampFromDate(row.completedAt) : undefined,
     kind: row.kind.toLowerCase(),
     scheduled: row.scheduled,
+    parentId: row.parentId ?? "",
   });
 }
 
@@ -40,6 +41,7 @@ export function toBackupScheduleView(row: BackupScheduleRow): BackupSchedule {
     cron: row.cron,
     keepLast: row.keepLast ?? 0,
     keepDays: row.keepDays ?? 0,
+    fullEvery: row.fullEvery ?? 0,
     nextRunAt: timestampFromDate(row.nextRunAt),
     lastRunAt: row.lastRunAt ? timestampFromDate(row.lastRunAt) : undefined,
     lastBackupId: row.lastBackupId ?? "",

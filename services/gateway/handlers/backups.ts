@@ -6,12 +6,14 @@ import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { BackupService } from "../../../gen/proto/hoard/v1/backup_pb.js";
 import type { BackupStorageRef } from "../../platform/backup-settings.js";
 import { cronProblem, nextCronRun } from "../../platform/cron.js";
-import { InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
+import { requireIncrementalBackups, takesIncrementalBackups } from "../../platform/incremental-backups.js";
 import { toBackupScheduleView, toBackupView } from "../domain/backup-view.js";
 import { requireReady } from "../domain/guest-access.js";
 import type { BackupScheduleStore } from "../store/backup-schedules.js";
 import type { BackupRow, BackupStore } from "../store/backups.js";
-import type { InstanceStore } from "../store/instances.js";
+import type { InstanceRow, InstanceStore } from "../store/instances.js";
+import { deleteBackupTree } from "./backup-delete.js";
 import { loadInstance, projectOf, requestIdOf } from "./scope.js";
 
 export interface BackupHandlerDeps {
@@ -34,10 +36,27 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
     return row;
   }
 
+  /** What an incremental backup of `instance` builds on: `idOrName`, or its newest COMPLETED backup. */
+  async function parentFor(ctx: HandlerContext, instance: InstanceRow, idOrName: string): Promise<BackupRow> {
+    const { manager, datastore } = instance.datastoreVersion;
+    requireIncrementalBackups(manager, datastore.name);
+    const parent = idOrName ? await load(ctx, idOrName) : await backups.newestCompleted(instance.id);
+    if (!parent) throw new FailedPreconditionError(`instance "${instance.name}" has no COMPLETED backup for an incremental backup to build on; take a full backup first`);
+    if (parent.instanceId !== instance.id) {
+      throw new FailedPreconditionError(`backup "${parent.name}" is of another instance; an incremental backup builds on a backup of instance "${instance.name}"`);
+    }
+    if (parent.state !== "COMPLETED") throw new FailedPreconditionError(`backup "${parent.name}" is ${parent.state}; an incremental backup builds on a COMPLETED one`);
+    if (parent.datastoreVersionId !== instance.datastoreVersionId) {
+      throw new FailedPreconditionError(`backup "${parent.name}" is of another datastore version than the instance runs now; take a full backup first`);
+    }
+    return parent;
+  }
+
   router.service(BackupService, {
     async createBackup(req, ctx) {
       const instance = await loadInstance(deps.instances, ctx, req.instance);
       requireReady(instance);
+      const parent = req.incremental ? await parentFor(ctx, instance, req.parent) : undefined;
       const { backup, taskId } = await backups.create(
         {
           projectId: projectOf(ctx),
@@ -46,7 +65,9 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
           description: req.description,
           datastoreVersionId: instance.datastoreVersionId,
           volumeSizeGb: instance.volumeSizeGb,
-          storage: deps.storage,
+          // A chain lives where its full backup does.
+          storage: parent ? { kind: parent.storageKind as BackupStorageRef["kind"], location: parent.storageLocation } : deps.storage,
+          parentId: parent?.id ?? null,
         },
         requestIdOf(ctx),
       );
@@ -64,9 +85,7 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
     },
 
     async deleteBackup(req, ctx) {
-      const row = await backups.startDelete((await load(ctx, req.id)).id);
-      await deps.deleteObjects(row);
-      await backups.remove(row.id);
+      await deleteBackupTree(backups, deps.deleteObjects, await load(ctx, req.id), req.cascade);
       return {};
     },
 
@@ -75,12 +94,18 @@ export function registerBackupService(router: ConnectRouter, deps: BackupHandler
       const problem = cronProblem(req.cron);
       if (problem) throw new InvalidArgumentError("cron", problem);
       const cron = req.cron.trim().split(/\s+/).join(" ");
+      const fullEvery = req.fullEvery > 1 ? req.fullEvery : null;
+      const { manager, datastore } = instance.datastoreVersion;
+      if (fullEvery !== null && !takesIncrementalBackups(manager)) {
+        throw new InvalidArgumentError("full_every", `${datastore.name} backups are always full: leave full_every 0 (incremental backups are not supported for ${datastore.name})`);
+      }
       const schedule = await deps.schedules.set({
         projectId: instance.projectId,
         instanceId: instance.id,
         cron,
         keepLast: req.keepLast || null,
         keepDays: req.keepDays || null,
+        fullEvery,
         nextRunAt: nextCronRun(cron, new Date()),
       });
       return { schedule: toBackupScheduleView(schedule) };

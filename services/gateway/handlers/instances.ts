@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { InstanceService } from "../../../gen/proto/hoard/v1/instance_pb.js";
+import { chainRestoreProblem } from "../../platform/backup-chain.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors.js";
 import type { SecretBox } from "../../platform/secrets.js";
 import { actionPayload, sealPayload, taskDeadlinesMs } from "../../platform/task-payload.js";
@@ -69,7 +70,9 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     if (req.databases.length > 0 || req.users.length > 0) {
       throw new InvalidArgumentError("databases", "a restored instance gets its databases and users from the backup; give none");
     }
-    if (backup.state !== "COMPLETED") throw new FailedPreconditionError(`backup "${backup.name}" is ${backup.state}, not COMPLETED`);
+    // An incremental backup restores through its whole chain: every backup in it must be complete.
+    const problem = chainRestoreProblem(await deps.backups.chain(backup.id));
+    if (problem) throw new FailedPreconditionError(problem);
     if (backup.datastoreVersionId !== version.id) {
       const from = backup.instance.datastoreVersion;
       throw new FailedPreconditionError(

@@ -8,6 +8,8 @@ export interface ScheduleSettings {
   cron: string;
   keepLast: number | null;
   keepDays: number | null;
+  /** Every this many scheduled backups one is full; null: all full. */
+  fullEvery: number | null;
   nextRunAt: Date;
 }
 

@@ -3,6 +3,7 @@
 // taskmanager's scheduler), so a backup never waits for a task that does not exist.
 import type { Db } from "../../platform/db/index.js";
 import { FailedPreconditionError } from "../../platform/errors.js";
+import { loadBackupChain } from "../../platform/store/backup-chain.js";
 import { startBackup, type NewBackup } from "../../platform/store/backup-start.js";
 import type { Quotas } from "../../platform/store/quota.js";
 
@@ -34,11 +35,32 @@ export function createBackupStore(db: Db, quotas: Quotas) {
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       }),
 
+    /** The instance's newest COMPLETED backup: what an incremental backup builds on by default. */
+    newestCompleted: (instanceId: string): Promise<BackupRow | null> =>
+      db.backup.findFirst({ where: { instanceId, state: "COMPLETED" }, include: { instance: withVersion }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+
+    /** Every backup of an instance (a chain never leaves its instance). */
+    ofInstance: (instanceId: string): Promise<BackupRow[]> => db.backup.findMany({ where: { instanceId }, include: { instance: withVersion } }),
+
+    /** The chain a restore of `id` reads: its full backup first, `id` last. */
+    chain: (id: string) => loadBackupChain(db, id),
+
+    /** Names of the instances being built from any of these backups. */
+    async restoringFrom(backupIds: string[]): Promise<string[]> {
+      const rows = await db.instance.findMany({ where: { deletedAt: null, taskStatus: "BUILDING", sourceBackupId: { in: backupIds } }, select: { name: true } });
+      return rows.map((r) => r.name);
+    },
+
     /** Marks a finished backup DELETING (so no restore starts from it); FAILED_PRECONDITION while it is being taken. */
     async startDelete(id: string): Promise<BackupRow> {
       const moved = await db.backup.updateMany({ where: { id, state: { in: ["COMPLETED", "FAILED", "DELETING"] } }, data: { state: "DELETING" } });
       if (moved.count === 0) throw new FailedPreconditionError("the backup is still being taken; delete it when it is done");
       return findOne(db, id);
+    },
+
+    /** Puts back a backup marked DELETING by an abandoned delete. */
+    async unmarkDeleting(id: string, to: string): Promise<void> {
+      await db.backup.updateMany({ where: { id, state: "DELETING" }, data: { state: to } });
     },
 
     remove: async (id: string): Promise<void> => {

@@ -4,6 +4,7 @@ import type { Db } from "../../platform/db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../../platform/errors.js";
 import { inQuotaTransaction, type Quotas } from "../../platform/store/quota.js";
 import type { TaskKind } from "../../platform/task-payload.js";
+import { loadBackupChain } from "../../platform/store/backup-chain.js";
 
 export type InstanceRow = Awaited<ReturnType<typeof findWithRelations>>;
 
@@ -166,10 +167,12 @@ export function createInstanceStore(db: Db, quotas: Quotas): InstanceStore {
             return { instances: 1, volume_gb: instance.volumeSizeGb, ram_mb: flavor.ramMb };
           });
           if (instance.sourceBackupId) {
-            // Writing the backup's row holds it against a concurrent delete or retention pass,
-            // which marks it DELETING first and then looks for restores building from it.
-            const held = await tx.backup.updateMany({ where: { id: instance.sourceBackupId, state: "COMPLETED" }, data: { updatedAt: new Date() } });
-            if (held.count === 0) throw new FailedPreconditionError("the backup is being deleted; it cannot be restored");
+            // Writing the rows of the backup and of every backup its chain needs holds them against a
+            // concurrent delete or retention pass, which marks them DELETING first and then looks
+            // for restores building from them.
+            const chain = (await loadBackupChain(tx, instance.sourceBackupId)).map((b) => b.id);
+            const held = await tx.backup.updateMany({ where: { id: { in: chain }, state: "COMPLETED" }, data: { updatedAt: new Date() } });
+            if (held.count !== chain.length) throw new FailedPreconditionError("the backup, or one it builds on, is being deleted; it cannot be restored");
           }
           const row = await tx.instance.create({
             data: {

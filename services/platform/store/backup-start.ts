@@ -2,7 +2,8 @@
 // the Backup row (NEW) and the BACKUP task on its instance (taskStatus BACKING_UP) are written in
 // one transaction, so a backup never waits for a task that does not exist, and an instance that is
 // busy, or whose server is not serving, refuses (the row is never written), and so does a project
-// at its backups or backup_gb quota (RESOURCE_EXHAUSTED).
+// at its backups or backup_gb quota (RESOURCE_EXHAUSTED). An incremental backup (one with a
+// parent) is recorded INCREMENTAL, any other FULL.
 import type { BackupStorageRef } from "../backup-settings.js";
 import { isUniqueViolation, type Db } from "../db/index.js";
 import { AlreadyExistsError, FailedPreconditionError } from "../errors.js";
@@ -19,6 +20,8 @@ export interface NewBackup {
   storage: BackupStorageRef;
   /** Taken by the instance's schedule (retention may prune it), not by hand. */
   scheduled?: boolean;
+  /** An incremental backup's parent: a COMPLETED backup of the same instance (checked again here). */
+  parentId?: string | null;
 }
 
 /** Server states in which the engine answers, so a backup can be streamed (public ACTIVE or RESTART_REQUIRED). */
@@ -34,7 +37,18 @@ export async function startBackup(db: Db, quotas: Quotas, backup: NewBackup, req
     return await inQuotaTransaction(db, async (tx) => {
       await quotas.enforce(tx, backup.projectId, { backups: 1, newBackup: true });
       const { storage, ...fields } = backup;
-      const row = await tx.backup.create({ data: { ...fields, state: "NEW", storageKind: storage.kind, storageLocation: storage.location } });
+      if (backup.parentId) {
+        // Writing the parent's row holds it against a delete or retention pass that marks it
+        // DELETING; once the child exists, the foreign key keeps the parent.
+        const held = await tx.backup.updateMany({
+          where: { id: backup.parentId, instanceId: backup.instanceId, state: "COMPLETED" },
+          data: { updatedAt: new Date() },
+        });
+        if (held.count === 0) throw new FailedPreconditionError("the parent backup is no longer COMPLETED (being deleted?); an incremental backup needs one");
+      }
+      const row = await tx.backup.create({
+        data: { ...fields, kind: backup.parentId ? "INCREMENTAL" : "FULL", state: "NEW", storageKind: storage.kind, storageLocation: storage.location },
+      });
       const moved = await tx.instance.updateMany({
         where: { id: backup.instanceId, deletedAt: null, taskStatus: "NONE", serviceStatus: { in: servingStates } },
         data: { taskStatus: "BACKING_UP" },

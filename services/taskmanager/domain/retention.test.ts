@@ -95,6 +95,25 @@ describe("backupsToPrune", () => {
       expect(backupsToPrune(withRunningChild, rules(1, null), now)).toEqual([]);
     });
 
+    it("with a full_every schedule (full, inc, inc, full, ...) prunes whole chains, never a part a kept backup needs", () => {
+      const run = [
+        auto("f1", 7),
+        auto("i1", 6, { parentId: "f1" }),
+        auto("i2", 5, { parentId: "i1" }),
+        auto("f2", 4),
+        auto("i3", 3, { parentId: "f2" }),
+        auto("i4", 2, { parentId: "i3" }),
+        auto("f3", 1),
+      ];
+      expect(backupsToPrune(run, rules(2, null), now)).toEqual(["i2", "i1", "f1"]);
+      expect(backupsToPrune(run, rules(1, null), now)).toEqual(["i2", "i4", "i1", "i3", "f1", "f2"]);
+      for (const keep of [1, 2, 3, 4, 5]) {
+        const pruned = new Set(backupsToPrune(run, rules(keep, null), now));
+        // Whatever survives has its whole chain.
+        for (const b of run.filter((x) => !pruned.has(x.id))) expect(b.parentId === null || !pruned.has(b.parentId)).toBe(true);
+      }
+    });
+
     it("a restore reading an increment keeps its parents", () => {
       expect(backupsToPrune(chain, rules(1, null), now, new Set(["i1"]))).toEqual(["i2"]);
     });

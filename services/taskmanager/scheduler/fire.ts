@@ -3,12 +3,16 @@
 // CreateBackup starts one. An instance busy with another task, or not serving, or a project at
 // its backups or backup_gb quota, skips this run: the schedule records why (lastError) and an
 // instance event says so, and it tries again at its next time. Missed runs are not made up for.
+// With full_every, a run is incremental on the schedule's previous backup unless a full one is
+// due (domain/scheduled-parent.ts).
 import { randomUUID } from "node:crypto";
 import type { BackupStorageRef } from "../../platform/backup-settings.js";
 import { nextCronRun } from "../../platform/cron.js";
 import { HoardError } from "../../platform/errors.js";
 import type { Logger } from "../../platform/logger.js";
+import { takesIncrementalBackups } from "../../platform/incremental-backups.js";
 import { autoBackupName } from "../domain/backup-names.js";
+import { scheduledParent } from "../domain/scheduled-parent.js";
 import type { DueSchedule, ScheduleStore } from "../store/schedules.js";
 
 export interface FireDeps {
@@ -50,6 +54,12 @@ async function fire(deps: FireDeps, schedule: DueSchedule, now: Date): Promise<b
   if (!(await store.claim(schedule.id, schedule.nextRunAt, nextCronRun(schedule.cron, now), now))) return false;
   const requestId = randomUUID();
   try {
+    const last = schedule.fullEvery && schedule.fullEvery > 1 ? await store.previousScheduled(instance.id) : undefined;
+    // An instance moved to another datastore version starts a new chain.
+    const previous = last?.datastoreVersionId === instance.datastoreVersionId ? last : undefined;
+    const parentId = scheduledParent(schedule.fullEvery, takesIncrementalBackups(instance.datastoreVersion.manager), previous);
+    // An increment is stored where its parent is.
+    const storage = parentId && previous ? (previous.storage as BackupStorageRef) : deps.storage;
     const { backupId } = await store.startBackup(
       {
         projectId: instance.projectId,
@@ -58,8 +68,9 @@ async function fire(deps: FireDeps, schedule: DueSchedule, now: Date): Promise<b
         description: `taken by the backup schedule "${schedule.cron}"`,
         datastoreVersionId: instance.datastoreVersionId,
         volumeSizeGb: instance.volumeSizeGb,
-        storage: deps.storage,
+        storage,
         scheduled: true,
+        parentId: parentId ?? null,
       },
       requestId,
     );

@@ -2,11 +2,14 @@
 // the value read (so two taskmanagers never both fire one run), backups started through the
 // shared transaction the gateway's CreateBackup uses, and what retention reads and deletes.
 import type { Db } from "../../platform/db/index.js";
+import { loadBackupChain } from "../../platform/store/backup-chain.js";
 import { startBackup, type NewBackup } from "../../platform/store/backup-start.js";
 import type { Quotas } from "../../platform/store/quota.js";
 
 const dueInclude = {
-  instance: { select: { id: true, name: true, projectId: true, datastoreVersionId: true, volumeSizeGb: true, deletedAt: true } },
+  instance: {
+    select: { id: true, name: true, projectId: true, datastoreVersionId: true, volumeSizeGb: true, deletedAt: true, datastoreVersion: { select: { manager: true } } },
+  },
 } as const;
 
 function findDue(db: Db, now: Date, limit: number) {
@@ -52,6 +55,14 @@ export function createScheduleStore(db: Db, quotas: Quotas) {
 
     /** Starts a scheduled backup exactly as CreateBackup does (platform/store/backup-start.ts), quotas included. */
     startBackup: (backup: NewBackup, requestId: string): Promise<{ backupId: string; taskId: string }> => startBackup(db, quotas, backup, requestId),
+
+    /** The instance's newest scheduled backup with the length of its chain (what a full_every schedule builds on). */
+    async previousScheduled(instanceId: string) {
+      const row = await db.backup.findFirst({ where: { instanceId, scheduled: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+      if (!row) return undefined;
+      const chainLength = row.state === "COMPLETED" ? (await loadBackupChain(db, row.id)).length : 0;
+      return { id: row.id, state: row.state, chainLength, datastoreVersionId: row.datastoreVersionId, storage: { kind: row.storageKind, location: row.storageLocation } };
+    },
 
     /** Every schedule's retention rules. */
     rules: () => db.backupSchedule.findMany({ select: { instanceId: true, keepLast: true, keepDays: true } }),

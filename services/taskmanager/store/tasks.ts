@@ -1,6 +1,7 @@
 // The taskmanager's reads and writes: claiming tasks with leases, recording steps and outcomes,
 // and moving instances through their workflow states. The only place it touches Prisma.
 import type { Db } from "../../platform/db/index.js";
+import { loadBackupChain } from "../../platform/store/backup-chain.js";
 
 const taskInclude = {
   instance: { include: { flavor: true, datastoreVersion: { include: { datastore: true } }, configuration: true } },
@@ -133,6 +134,9 @@ export function createTaskStore(db: Db, owner: string) {
     },
 
     backup: (id: string) => db.backup.findUniqueOrThrow({ where: { id } }),
+
+    /** The chain a restore of backup `id` reads: its full backup first, `id` last. */
+    backupChain: (id: string) => loadBackupChain(db, id),
 
     async updateBackup(id: string, change: BackupChange): Promise<void> {
       await db.backup.update({ where: { id }, data: change });

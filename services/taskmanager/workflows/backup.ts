@@ -1,5 +1,6 @@
 // Take a backup: a fresh data key (kept only wrapped by the master key), the guest agent streams
-// the engine's backup through compression and encryption into storage and says what it stored,
+// the engine's backup (an incremental one from its parent's engine details when it has a parent)
+// through compression and encryption into storage and says what it stored,
 // and the backup is recorded COMPLETED. A failure fails the backup, not the instance (runner.ts).
 import { openActionPayload, type BackupPayload } from "../../platform/task-payload.js";
 import { newDataKey, unwrapDataKey, wrapDataKey } from "../../platform/backup/index.js";
@@ -18,8 +19,16 @@ export const backupWorkflow: Workflow = async (ctx) => {
   const dataKey = backup.wrappedKey ? unwrapDataKey(ctx.backupMasterKey, backup.wrappedKey) : newDataKey();
   await store.updateBackup(backupId, { state: "BUILDING", wrappedKey: wrapDataKey(ctx.backupMasterKey, dataKey) });
   const agent = ctx.agentFor(task.instance.id, task.requestId);
+  // An incremental backup starts where its parent ended (the parent's engine details say where).
+  const parent = backup.parentId ? await store.backup(backup.parentId) : undefined;
   const stored = await agent.backup(
-    { backupId, storage: { kind: backup.storageKind, location: backup.storageLocation }, dataKey },
+    {
+      backupId,
+      storage: { kind: backup.storageKind, location: backup.storageLocation },
+      dataKey,
+      incremental: parent !== undefined,
+      parentDetails: parent ? (JSON.parse(parent.engineDetails) as Record<string, string>) : {},
+    },
     { signal, timeoutMs: backupCallTimeoutMs },
   );
   const objects = stored.objects.map((o) => ({ key: o.key, sha256: o.sha256, plainBytes: Number(o.plainBytes), storedBytes: Number(o.storedBytes) }));

@@ -19,6 +19,34 @@ function parseObjects(json: string) {
   return objects.map((o) => ({ key: o.key, sha256: o.sha256, plainBytes: BigInt(o.plainBytes), storedBytes: BigInt(o.storedBytes) }));
 }
 
+/** What a restore needs of each backup record. */
+interface StoredBackup {
+  objects: string;
+  wrappedKey: string;
+  storageKind: string;
+  storageLocation: string;
+  format: string | null;
+}
+
+/**
+ * What the agent's Restore reads for a backup chain (full backup first, each increment after it):
+ * every backup's objects in chain order, each with its backup's own data key. A chain lives in
+ * one storage (an incremental backup is stored where its parent is).
+ */
+function restoreSource(chain: readonly StoredBackup[], masterKey: Buffer) {
+  const [full] = chain;
+  if (!full) throw new TaskFault("the backup to restore has no full backup", "step prepare");
+  const parts = chain.flatMap((b) => parseObjects(b.objects).map((object) => ({ object, dataKey: unwrapDataKey(masterKey, b.wrappedKey) })));
+  return {
+    storage: { kind: full.storageKind, location: full.storageLocation },
+    objects: parts.map((p) => p.object),
+    dataKey: parts[0]?.dataKey ?? new Uint8Array(),
+    dataKeys: parts.map((p) => p.dataKey),
+    // The leaf's format: every backup of a chain has the same.
+    format: chain[chain.length - 1]?.format ?? "",
+  };
+}
+
 export const createWorkflow: Workflow = async (ctx) => {
   const { task, store, provider, signal } = ctx;
   const instance = task.instance;
@@ -55,14 +83,11 @@ export const createWorkflow: Workflow = async (ctx) => {
     const payload = openCreatePayload(ctx.secrets, task.payload);
     if (instance.sourceBackupId) {
       // Restored instances get their databases and users from the backup, not from the request.
-      const backup = await store.backup(instance.sourceBackupId);
+      const chain = await store.backupChain(instance.sourceBackupId);
       await agent.restore(
         {
           ...serverSettingsOf(instance),
-          storage: { kind: backup.storageKind, location: backup.storageLocation },
-          objects: parseObjects(backup.objects),
-          dataKey: unwrapDataKey(ctx.backupMasterKey, backup.wrappedKey),
-          format: backup.format ?? "",
+          ...restoreSource(chain, ctx.backupMasterKey),
           adminPassword: payload.adminPassword,
         },
         { signal, timeoutMs: restoreTimeoutMs },

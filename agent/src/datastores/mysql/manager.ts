@@ -8,7 +8,16 @@ import { diskUsageBytes, exists } from "../common/host-fs.js";
 import { restoreOrUndo } from "../common/restore-target.js";
 import { createSerialQueue } from "../common/serial-queue.js";
 import { DatastorePreconditionError } from "../errors.js";
-import type { ConfigureResult, DatastoreManager, InstanceLayout, PrepareSpec, RestoreSpec, ServerSettings, ServiceHealth } from "../manager.js";
+import type {
+  ConfigureResult,
+  DatastoreManager,
+  InstanceLayout,
+  OpenBackupObject,
+  PrepareSpec,
+  RestoreSpec,
+  ServerSettings,
+  ServiceHealth,
+} from "../manager.js";
 import { networkHosts } from "./access.js";
 import { syncAccess } from "./access-sync.js";
 import { guard } from "./admin-support.js";
@@ -200,7 +209,7 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     );
   };
 
-  const restore = async (data: Readable, spec: RestoreSpec, signal: AbortSignal): Promise<void> => {
+  const restore = async (data: Readable, spec: RestoreSpec, signal: AbortSignal, increments: readonly OpenBackupObject[]): Promise<void> => {
     signal.throwIfAborted();
     checkRestoreSpec(flavor.engine, spec);
     applyParameters([], spec.parameters);
@@ -211,7 +220,7 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     wantRunning = true;
     const undoStop = (): Promise<void> => stopServer(ctx, stopTimeout, new AbortController().signal);
     await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, async () => {
-      const access = await restoreDataDir(ctx, data, signal);
+      const access = await restoreDataDir(ctx, data, increments, signal);
       const extractedMs = performance.now() - began;
       await finishRestore(ctx, access, spec, (initFile) => runStart(signal, initFile), signal);
       ctx.logger.info({ extractedMs: Math.round(extractedMs), totalMs: Math.round(performance.now() - began) }, "restored from a backup");
@@ -238,8 +247,9 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     effectiveParameters,
     logs: createGuestLogs(ctx, serial),
     backups: {
-      backup: (signal) => backupServer(ctx, signal),
-      restore: (data, spec, signal) => serial(() => restore(data, spec, signal)),
+      incremental: true,
+      backup: (signal, parent) => backupServer(ctx, signal, parent),
+      restore: (data, spec, signal, increments = []) => serial(() => restore(data, spec, signal, increments)),
     },
   };
 }

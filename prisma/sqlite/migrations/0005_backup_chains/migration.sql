@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "backup_schedules" ADD COLUMN "fullEvery" INTEGER;
