@@ -171,7 +171,8 @@ describe("parameters", () => {
   });
 
   it("keeps WAL archiving the agent's: archive settings are refused, wal_level may only go up", () => {
-    for (const bad of [{ archive_mode: "off" }, { archive_timeout: "0" }, { Archive_Command: "true" }, { recovery_target_time: "2026-01-01" }, { wal_level: "minimal" }]) {
+    const refused: Array<Record<string, string>> = [{ archive_mode: "off" }, { archive_timeout: "0" }, { Archive_Command: "true" }, { recovery_target_time: "2026-01-01" }, { wal_level: "minimal" }];
+    for (const bad of refused) {
       expect(() => checkParameters(bad), JSON.stringify(bad)).toThrow(DatastoreSpecError);
     }
     expect(() => checkParameters({ wal_level: "logical" })).not.toThrow();
