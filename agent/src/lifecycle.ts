@@ -69,6 +69,12 @@ export interface Lifecycle {
    * Prepare, with the same once-at-a-time and repeat-is-harmless rules.
    */
   restore(open: (signal: AbortSignal) => Promise<Readable>, spec: RestoreSpec, signal: AbortSignal): Promise<void>;
+  /** Where the engine's archive_command leaves WAL files for the shipper; undefined for engines without WAL archiving. */
+  readonly walSpoolDir: string | undefined;
+  /** Makes the engine keep its WAL for the shipper (FAILED_PRECONDITION for engines without WAL archiving). */
+  enableWalArchiving(): Promise<void>;
+  /** Commits and switches to a new WAL file, like an administrative call; names the last complete file. */
+  switchWal(signal: AbortSignal): Promise<{ segment: string; lsn: string }>;
   /** Runs a backup like an administrative call: a healthy server, no lifecycle operation alongside. */
   backup<T>(run: (backups: DatastoreBackups) => Promise<T>, signal: AbortSignal): Promise<T>;
   start(signal: AbortSignal): Promise<void>;
@@ -310,6 +316,20 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         () => (preparing = undefined),
       );
       await untilAborted(preparing, signal);
+    },
+
+    walSpoolDir: manager.wal?.spoolDir,
+
+    async enableWalArchiving() {
+      const wal = manager.wal;
+      if (!wal) throw new FailedPreconditionError("this datastore has no write-ahead log to archive");
+      await guarded("enabling wal archiving", () => wal.enableArchiving());
+    },
+
+    switchWal(signal) {
+      const wal = manager.wal;
+      if (!wal) return Promise.reject(new FailedPreconditionError("this datastore has no write-ahead log to archive"));
+      return runAdmin("switching the wal file", () => wal.switchSegment(signal), { signal });
     },
 
     backup(run, signal) {

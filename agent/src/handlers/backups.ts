@@ -9,10 +9,11 @@ import { openBackupStorage } from "../../../services/platform/backup-settings.js
 import { InvalidArgumentError } from "../../../services/platform/errors.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
+import { adoptWalArchive, recoverySpecOf, type AgentWal } from "./wal.js";
 
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
-export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined): BackupHandlers {
+export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined): BackupHandlers {
   return {
     async backup(req, ctx) {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
@@ -37,9 +38,11 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
       if (!object || rest.length > 0) throw new InvalidArgumentError("objects", "a full backup has exactly one object");
       const storage = await openBackupStorage(storageRef(req.storage), nc);
       const settings = toServerSettings(req);
+      const recovery = req.recoveryTarget ? await recoverySpecOf(req.recoveryTarget, nc) : undefined;
+      await adoptWalArchive(wal, lifecycle, req.walArchive);
       await lifecycle.restore(
         (signal) => readBackupObject({ storage, key: object.key, expectedSha256: object.sha256, dataKey, signal }),
-        { ...settings, adminPassword: req.adminPassword },
+        { ...settings, adminPassword: req.adminPassword, ...(recovery ? { recovery } : {}) },
         ctx.signal,
       );
       return {};
