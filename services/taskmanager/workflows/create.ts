@@ -6,6 +6,7 @@ import { unwrapDataKey } from "../../platform/backup/index.js";
 import { openCreatePayload } from "../../platform/task-payload.js";
 import { instanceSpecOf } from "../compute/instance-spec.js";
 import { serverSettingsOf } from "./server-settings.js";
+import { ensureWalArchive, pointInTimeTarget } from "./wal-archive.js";
 import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
@@ -53,9 +54,11 @@ export const createWorkflow: Workflow = async (ctx) => {
 
   await ctx.step("prepare", async () => {
     const payload = openCreatePayload(ctx.secrets, task.payload);
+    const walArchive = await ensureWalArchive(ctx, instance.id);
     if (instance.sourceBackupId) {
       // Restored instances get their databases and users from the backup, not from the request.
       const backup = await store.backup(instance.sourceBackupId);
+      const recoveryTarget = instance.restoreTime ? await pointInTimeTarget(ctx, backup.instanceId, instance.restoreTime) : undefined;
       await agent.restore(
         {
           ...serverSettingsOf(instance),
@@ -64,6 +67,8 @@ export const createWorkflow: Workflow = async (ctx) => {
           dataKey: unwrapDataKey(ctx.backupMasterKey, backup.wrappedKey),
           format: backup.format ?? "",
           adminPassword: payload.adminPassword,
+          walArchive,
+          recoveryTarget,
         },
         { signal, timeoutMs: restoreTimeoutMs },
       );
@@ -75,6 +80,7 @@ export const createWorkflow: Workflow = async (ctx) => {
         databases: payload.databases,
         users: payload.users,
         adminPassword: payload.adminPassword,
+        walArchive,
       },
       { signal, timeoutMs: prepareTimeoutMs },
     );
