@@ -4,66 +4,14 @@
 // instance; the same round trip works through a JetStream object store.
 import fs from "node:fs";
 import path from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackupService, BackupState, type Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
-import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { BackupService } from "../../gen/proto/hoard/v1/backup_pb.js";
+import { InstanceStatus } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { engines, failure, user, waitBackup } from "./backup-helpers.js";
 import { connectClient, serviceClient } from "./clients.js";
-import { mariadb, redisCli } from "./engine-clients.js";
 import { waitForStatus } from "./instance-status.js";
-import { createStack, psql, waitUntil, type Stack } from "./harness.js";
-
-const pw = "S3cret-pw";
-const user = { name: "app", password: pw, databases: ["appdb"] };
-
-/** How each engine is written to and read back in a way that compares whole contents. */
-const engines = {
-  postgresql: {
-    write: (i: Instance, from: number, to: number) =>
-      psql(i.host, i.port, "app", pw, "appdb", `create table if not exists t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(${from}, ${to}) g`),
-    digest: async (i: Instance) => (await psql(i.host, i.port, "app", pw, "appdb", "select count(*) || ' ' || md5(string_agg(id || ':' || v, ',' order by id)) from t")).stdout,
-  },
-  mariadb: {
-    write: (i: Instance, from: number, to: number) =>
-      mariadb(i.host, i.port, "app", pw, "appdb", `create table if not exists t (id int primary key, v varchar(64)); insert into t select seq, md5(seq) from seq_${from}_to_${to}`),
-    digest: async (i: Instance) =>
-      (await mariadb(i.host, i.port, "app", pw, "appdb", "set session group_concat_max_len = 16777216; select concat(count(*), ' ', md5(group_concat(id, ':', v order by id separator ','))) from t")).stdout,
-  },
-  redis: {
-    write: (i: Instance, from: number, to: number) => {
-      const pairs: string[] = [];
-      for (let n = from; n <= to; n++) pairs.push(`k${n}`, `v${n}`);
-      return redisCli(i.host, i.port, "app", pw, "MSET", ...pairs);
-    },
-    digest: async (i: Instance) => {
-      const size = (await redisCli(i.host, i.port, "app", pw, "DBSIZE")).stdout;
-      const keys = Array.from({ length: 1200 }, (_, n) => `k${n + 1}`);
-      return `${size} ${(await redisCli(i.host, i.port, "app", pw, "MGET", ...keys)).stdout.split("\n").join(",")}`;
-    },
-  },
-} as const;
-
-function failure(promise: Promise<unknown>): Promise<ConnectError | undefined> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
-}
-
-async function waitBackup(stack: Stack, id: string): Promise<Backup> {
-  const backups = serviceClient(BackupService, stack.url, stack.token);
-  const done = await waitUntil(
-    async () => {
-      const { backup } = await backups.getBackup({ id });
-      return backup?.state === BackupState.COMPLETED || backup?.state === BackupState.FAILED ? backup : undefined;
-    },
-    `backup ${id}`,
-    120_000,
-    200,
-  );
-  if (done.state !== BackupState.COMPLETED) throw new Error(`backup ${id} failed: ${done.fault}`);
-  return done;
-}
+import { createStack, type Stack } from "./harness.js";
 
 /** Create, write, back up, write more, restore; the restored instance has exactly the data at the backup. */
 async function roundTrip(stack: Stack, datastore: keyof typeof engines, name: string) {

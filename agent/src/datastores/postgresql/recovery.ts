@@ -12,18 +12,21 @@ import { createWriteStream } from "node:fs";
 import { chown, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readTail } from "../common/log-files.js";
 import { ensureOwnedDir, exists } from "../common/host-fs.js";
 import { writeOwnedFile } from "../common/owned-file.js";
 import { DatastoreEngineError, DatastorePreconditionError } from "../errors.js";
 import type { RecoverySpec, RecoveryTarget } from "../manager.js";
 import { startServer } from "./app.js";
+import { inspectPostmaster } from "./postmaster.js";
 import type { InstanceContext } from "./context.js";
 import { SERVER_LOG_FILES } from "./server-log.js";
 import { shellQuote } from "./settings.js";
 
 /** Replaying a long stretch of WAL takes a while; the caller's deadline still bounds it. */
 const RECOVERY_START_TIMEOUT_S = 6 * 60 * 60;
+const PROMOTION_POLL_MS = 50;
 const SEGMENT = /^[0-9A-F]{24}$/;
 const HISTORY = /^[0-9A-F]{8}\.history$/;
 
@@ -64,7 +67,9 @@ export function recoverySettings(ctx: InstanceContext, target: RecoveryTarget): 
 function targetSettings(target: RecoveryTarget): Array<[string, string]> {
   switch (target.kind) {
     case "time":
-      return [["recovery_target_time", target.time.toISOString()]];
+      // A numeric zone: time zone abbreviations ("Z", "UTC") are not loaded yet when the
+      // postmaster checks its command line, so those forms are refused there.
+      return [["recovery_target_time", target.time.toISOString().replace("T", " ").replace("Z", "+00")]];
   }
 }
 
@@ -81,14 +86,25 @@ export async function replayAndPromote(ctx: InstanceContext, target: RecoveryTar
     .join(" ");
   try {
     await startServer(ctx, RECOVERY_START_TIMEOUT_S, signal, options);
+    await promoted(ctx, signal);
   } catch (err) {
     signal.throwIfAborted();
     throw await explainReplayFailure(ctx, target, err);
   }
-  if (await exists(ctx.paths.recoverySignal)) {
-    throw new DatastoreEngineError("PostgreSQL answers but has not left recovery (recovery.signal is still there)");
-  }
   ctx.logger.info({ ms: Math.round(performance.now() - began), target: describeTarget(target) }, "postgresql replayed archived wal and promoted");
+}
+
+/**
+ * Resolves once the server has left recovery: recovery.signal gone (PostgreSQL removes it when
+ * replay ends) and the postmaster ready for writes; rejects if the postmaster is gone meanwhile.
+ */
+async function promoted(ctx: InstanceContext, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const state = await inspectPostmaster(ctx.paths);
+    if (state.kind !== "alive") throw new DatastoreEngineError("PostgreSQL stopped while replaying archived WAL");
+    if (state.status === "ready" && !(await exists(ctx.paths.recoverySignal))) return;
+    await sleep(PROMOTION_POLL_MS, undefined, { signal });
+  }
 }
 
 /** Removes the staged WAL once the server has promoted (or the restore failed). */
@@ -114,7 +130,8 @@ async function explainReplayFailure(ctx: InstanceContext, target: RecoveryTarget
     .split("\n")
     .filter((line) => /\b(FATAL|PANIC):/.test(line))
     .at(-1);
-  if (!fatal || !(err instanceof DatastoreEngineError)) return err;
+  if (!(err instanceof DatastoreEngineError)) return err;
+  if (!fatal) return new DatastoreEngineError(err.message, `${err.detail}\n${tail.slice(-4000)}`, { cause: err });
   return new DatastoreEngineError(`WAL replay failed: ${fatal.replace(/^.*?\b(FATAL|PANIC):\s*/, "")}`, `${err.detail}\n${tail.slice(-4000)}`, { cause: err });
 }
 
