@@ -1,6 +1,6 @@
 // The WAL shipper against the real directory storage driver: a spooled file leaves the spool only
 // after its object is stored and readable; a failed upload keeps it and a later pass ships it.
-import { mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
@@ -87,6 +87,15 @@ describe("WAL shipper", () => {
     writeFileSync(join(scratch, "secret"), "not yours");
     symlinkSync(join(scratch, "secret"), join(spool, segment(7)));
     await expect(shipper.shipNow()).rejects.toThrow(/ELOOP|symbolic link|not a regular file/);
+    shipper.close();
+    expect(await storage.list("wal/i-1/")).toEqual([]);
+  });
+
+  it("never ships a hard link planted in the spool", async () => {
+    const { spool, storage, shipper } = setUp();
+    writeFileSync(join(scratch, "other"), "someone else's");
+    linkSync(join(scratch, "other"), join(spool, segment(9)));
+    await expect(shipper.shipNow()).rejects.toThrow(/single link/);
     shipper.close();
     expect(await storage.list("wal/i-1/")).toEqual([]);
   });

@@ -66,14 +66,16 @@ export function createWalShipper(options: WalShipperOptions): WalShipper {
     return names.filter((name) => WAL_FILE_NAME.test(name)).sort();
   }
 
-  /** Stores one spooled file, then removes it. A symbolic link or other non-file is refused, never followed. */
+  /** Stores one spooled file, then removes it. A symbolic or hard link or other non-file is refused, never followed. */
   async function ship(target: WalShipTarget, name: string): Promise<void> {
     const path = join(spoolDir, name);
     // The spool belongs to the server's account; O_NOFOLLOW keeps a planted link from making the
     // agent (often root) read some other file into the archive.
     const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      if (!(await handle.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+      // archive_command's rename leaves one link; a second one is a hard link someone planted.
+      const info = await handle.stat();
+      if (!info.isFile() || info.nlink !== 1) throw new Error(`${path} is not a regular file with a single link; it is not shipped`);
       const source = handle.createReadStream({ autoClose: false });
       await writeBackupObject({ source, storage: target.storage, key: `${target.prefix}${name}`, dataKey: target.dataKey });
     } finally {

@@ -69,16 +69,14 @@ export async function restoreServer(
   const settings = { ramMb, vcpus, parameters: { ...parameters }, allowedCidrs: [...allowedCidrs] };
   await writeConfigFiles(ctx, settings, {}, false);
   await writeAgentState(ctx, { settings, logSwitches: {} }, false);
-  const walFiles = spec.recovery ? await stageArchivedWal(ctx, spec.recovery, signal) : 0;
-  await flushCopy(ctx, signal);
-  if (spec.recovery) {
-    try {
-      await replayAndPromote(ctx, spec.recovery.target, signal);
-    } finally {
-      await clearStagedWal(ctx);
-    }
-  } else {
-    await startServer(ctx, startTimeoutSeconds, signal);
+  let walFiles = 0;
+  try {
+    if (spec.recovery) walFiles = await stageArchivedWal(ctx, spec.recovery, signal);
+    await flushCopy(ctx, signal);
+    if (spec.recovery) await replayAndPromote(ctx, spec.recovery.target, signal);
+    else await startServer(ctx, startTimeoutSeconds, signal);
+  } finally {
+    if (spec.recovery) await clearStagedWal(ctx);
   }
   await withAdminSession(ctx, "postgres", signal, (client) => setAdminPassword(client, spec.adminPassword));
   await writeOwnedFile(ctx.paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString(), restored: true })}\n`, ctx.switchTo);
