@@ -37,7 +37,7 @@ interface Driver {
 
 const drivers: Record<"file" | "nats", Driver> = {
   file: {
-    env: {},
+    env: { HOARD_READOPT_MS: "1000" }, // a killed agent is started again within a second
     async walFiles(stack, instanceId) {
       return fs.readdirSync(path.join(stack.home, "backups", "wal", instanceId), { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith(".")).map((e) => e.name);
     },
@@ -165,6 +165,23 @@ describe.each(Object.entries(drivers))("point-in-time restore through the %s dri
     );
     expect(noBackupBefore?.code).toBe(Code.FailedPrecondition);
     expect((await client.listInstances({})).instances.map((i) => i.name)).not.toContain(`${name}-no`);
+  });
+
+  it.skipIf(kind !== "file")("an agent started again after a crash still archives its instance's WAL (it remembers its archive)", async () => {
+    const pidFile = path.join(stack.home, "instances", source.id, "run", "agent.pid");
+    const agentPid = () => Number(fs.readFileSync(pidFile, "utf8").trim());
+    const before = agentPid();
+    process.kill(before, "SIGKILL");
+    await waitUntil(async () => (agentPid() !== before ? true : undefined), "the agent started again", 60_000, 100);
+    await waitForStatus(stack, source.id, InstanceStatus.ACTIVE);
+    expect((await pg.write(source, 7001, 7010)).code).toBe(0);
+    const moment = await serverNow(source);
+    const atMoment = await pg.digest(source);
+    // Only the new agent can archive these rows' WAL (FlushWal at restore): the copy has them if it did.
+    const client = connectClient(stack.url, stack.token);
+    const created = await client.createInstance({ name: `${name}-after-crash`, flavor: "tiny", volumeSizeGb: 1, datastore: "postgresql", backup: backup.id, restoreTime: timestampFromDate(moment) });
+    const restored = await waitForStatus(stack, created.instance?.id ?? "", InstanceStatus.ACTIVE, 180_000);
+    expect(await pg.digest(restored)).toBe(atMoment);
   });
 
   it.skipIf(kind !== "file")("fails with a fault naming the time when the archive of a deleted source does not reach it", async () => {
