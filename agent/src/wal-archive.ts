@@ -7,8 +7,7 @@
 // instance's volume. The file sits in the instance root, the agent's directory, like the intent
 // file, and not on the volume: the server's account owns the volume and must not be able to
 // redirect the agent's uploads or read the key.
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { WalArchive as WalArchiveMessage } from "../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
@@ -16,6 +15,7 @@ import type { BackupStorage } from "../../services/platform/backup/index.js";
 import { validatePrefix } from "../../services/platform/backup/index.js";
 import { openBackupStorage } from "../../services/platform/backup-settings.js";
 import { InvalidArgumentError } from "../../services/platform/errors.js";
+import { writeOwnedFile } from "./datastores/common/owned-file.js";
 import type { WalShipTarget } from "./wal-shipper.js";
 
 /** One WAL archive: the shipper's target, or a restore's source. */
@@ -56,15 +56,7 @@ export function createWalArchiveFile(dir: string): WalArchiveFile {
     },
     async save(archive) {
       const text = `${JSON.stringify({ storage: archive.storage, prefix: archive.prefix, dataKey: archive.dataKey.toString("base64") }, null, 2)}\n`;
-      if ((await readFile(file, "utf8").catch(() => undefined)) === text) return;
-      const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-      try {
-        await writeFile(temp, text, { mode: 0o600, flush: true });
-        await rename(temp, file);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await writeOwnedFile(file, text, undefined, { mode: 0o600 }); // the agent's own account, atomically
     },
   };
 }

@@ -10,6 +10,7 @@ import { open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { writeBackupObject, type BackupStorage } from "../../services/platform/backup/index.js";
+import { restartDelayMs } from "./backoff.js";
 
 /** Where shipped files go. */
 export interface WalShipTarget {
@@ -107,7 +108,7 @@ export function createWalShipper(options: WalShipperOptions): WalShipper {
           },
           (err: unknown) => {
             failures++;
-            nextAttemptAt = Date.now() + Math.min(maxRetryMs, retryMs * 2 ** (failures - 1));
+            nextAttemptAt = Date.now() + restartDelayMs(failures - 1, { initialMs: retryMs, maxMs: maxRetryMs });
             if (failures === 1 || failures % 20 === 0) log.warn({ err, failures }, "wal archiving failed; the files stay in the spool and are retried");
             throw err;
           },
