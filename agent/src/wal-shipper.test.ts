@@ -4,6 +4,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, syml
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFileStorage, newDataKey, readBackupObject, type BackupStorage } from "../../services/platform/backup/index.js";
@@ -80,6 +81,31 @@ describe("WAL shipper", () => {
     expect(readdirSync(spool)).toEqual([]);
     expect(await read(segment(5))).toBe("five");
     expect(await read(segment(6))).toBe("six");
+  });
+
+  it("retries on its own after a failure, with no one calling it", async () => {
+    const spool = join(scratch, "retry");
+    mkdirSync(spool);
+    const storage = createFileStorage(join(scratch, "retry-storage"));
+    let attempts = 0;
+    const flaky: BackupStorage = {
+      ...storage,
+      async put(key, data, signal) {
+        if (++attempts < 3) {
+          data.destroy();
+          throw new Error("storage unreachable");
+        }
+        return storage.put(key, data, signal);
+      },
+    };
+    const dataKey = newDataKey();
+    const shipper = createWalShipper({ spoolDir: spool, target: async () => ({ storage: flaky, prefix: "wal/i-2/", dataKey }), logger, intervalMs: 10, retryMs: 10 });
+    writeFileSync(join(spool, segment(10)), "ten");
+    for (let waited = 0; readdirSync(spool).length > 0 && waited < 5000; waited += 10) await sleep(10);
+    shipper.close();
+    expect(attempts).toBe(3);
+    expect(readdirSync(spool)).toEqual([]);
+    expect(await storage.list("wal/i-2/")).toEqual([`wal/i-2/${segment(10)}`]);
   });
 
   it("never follows a symbolic link planted in the spool", async () => {
