@@ -17,6 +17,20 @@ export function parseIntFlag(flag: string, raw: string, min: number, max: number
   return n;
 }
 
+/**
+ * A moment given as ISO 8601 with its zone (`2026-01-02T03:04:05Z`, `...+02:00`): a time without a
+ * zone would mean something else on every machine, so it is refused.
+ */
+export function parseTimeFlag(flag: string, raw: string): Date {
+  const text = raw.trim();
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)$/i;
+  const time = new Date(text);
+  if (!iso.test(text) || Number.isNaN(time.getTime())) {
+    throw new UsageError(`${flag} must be an ISO 8601 time with a zone, e.g. 2026-01-02T03:04:05Z, got "${raw}"`);
+  }
+  return time;
+}
+
 /** Comma-separated list items (repeatable flags pass several values), without leading blanks. */
 export function splitList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trimStart());

@@ -16,6 +16,8 @@ import { createRequestScopeInterceptor, registerGuestAgentService } from "./hand
 import { startHeartbeat } from "./heartbeat.js";
 import { createIntentFile, type IntentStore } from "./intent-file.js";
 import { createLifecycle, type Lifecycle } from "./lifecycle.js";
+import { createWalArchiveFile, walTargetLoader } from "./wal-archive.js";
+import { createWalShipper } from "./wal-shipper.js";
 
 export interface AgentDeps {
   /** Builds the engine's manager; main.ts takes it from the datastore registry. */
@@ -64,7 +66,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     });
     void logConnectionEvents(nc, log);
 
-    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle, engine: config.engine, nc }), {
+    const walFile = createWalArchiveFile(config.layout.root);
+    const spoolDir = lifecycle.walSpoolDir;
+    const shipper = spoolDir ? createWalShipper({ spoolDir, target: walTargetLoader(walFile, nc), logger: log }) : undefined;
+    const wal = { file: walFile, shipper };
+    const subscription = serveOverNats(nc, (router) => registerGuestAgentService(router, { instanceId, lifecycle, engine: config.engine, nc, wal }), {
       subject: agentWildcard(instanceId),
       logger: log,
       interceptors: [createRequestScopeInterceptor(log, scrubber)],
@@ -97,6 +103,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           log.info("agent shutting down; the database server keeps running");
           heartbeat.stop();
           clearInterval(rotation);
+          shipper?.close();
           lifecycle.close();
           lifetime.abort();
           if (!nc.isClosed()) await nc.drain();

@@ -70,6 +70,12 @@ export interface Lifecycle {
    * and repeat-is-harmless rules. Increments on an engine without them: FailedPreconditionError.
    */
   restore(open: OpenBackupObject, spec: RestoreSpec, signal: AbortSignal, increments?: readonly OpenBackupObject[]): Promise<void>;
+  /** Where the engine's archive_command leaves WAL files for the shipper; undefined for engines without WAL archiving. */
+  readonly walSpoolDir: string | undefined;
+  /** Makes the engine keep its WAL for the shipper (FAILED_PRECONDITION for engines without WAL archiving). */
+  enableWalArchiving(): Promise<void>;
+  /** Commits and switches to a new WAL file, like an administrative call; names the last complete file. */
+  switchWal(signal: AbortSignal): Promise<{ segment: string; lsn: string }>;
   /** Runs a backup like an administrative call: a healthy server, no lifecycle operation alongside. */
   backup<T>(run: (backups: DatastoreBackups) => Promise<T>, signal: AbortSignal): Promise<T>;
   start(signal: AbortSignal): Promise<void>;
@@ -314,6 +320,20 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         () => (preparing = undefined),
       );
       await untilAborted(preparing, signal);
+    },
+
+    walSpoolDir: manager.wal?.spoolDir,
+
+    async enableWalArchiving() {
+      const wal = manager.wal;
+      if (!wal) throw new FailedPreconditionError("this datastore has no write-ahead log to archive");
+      await guarded("enabling wal archiving", () => wal.enableArchiving());
+    },
+
+    switchWal(signal) {
+      const wal = manager.wal;
+      if (!wal) return Promise.reject(new FailedPreconditionError("this datastore has no write-ahead log to archive"));
+      return runAdmin("switching the wal file", () => wal.switchSegment(signal), { signal });
     },
 
     backup(run, signal) {

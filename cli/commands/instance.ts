@@ -2,12 +2,13 @@
 // flags of `openstack database instance ...`; update, resize and configuration are in instance-settings.ts,
 // log in instance-log.ts. Instances are named by name or id; the gateway resolves both. `create --backup`
 // restores a backup into a new instance (a restore never overwrites an existing one).
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import type { HoardClients } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
-import { nonEmptyFlag, parseDatabases, parseIntFlag, parseNames, parseUsers } from "../parse.js";
+import { nonEmptyFlag, parseDatabases, parseIntFlag, parseNames, parseTimeFlag, parseUsers } from "../parse.js";
 import {
   instanceColumns,
   instanceEventColumns,
@@ -38,6 +39,8 @@ interface CreateOptions extends FormatOptions, WaitFlags {
   datastore?: string;
   datastoreVersion?: string;
   backup?: string;
+  restoreTime?: string;
+  restoreSourceInstance?: string;
   databases?: string[];
   users?: string[];
   configuration?: string;
@@ -101,6 +104,12 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .option("--datastore <datastore>", 'datastore name, e.g. "postgresql" (required, unless --backup: then the backup\'s)')
     .option("--datastore-version <version>", "datastore version (default: the datastore's default; with --backup, the backup's)")
     .option("--backup <backup>", "restore this backup (name or id) into the new instance; its databases and users come with it")
+    .option(
+      "--restore-time <time>",
+      "PostgreSQL: restore to this moment (ISO 8601 with zone, e.g. 2026-01-02T03:04:05Z), replaying the archived WAL after --backup " +
+        "(or after the newest backup of --restore-source-instance before it)",
+    )
+    .option("--restore-source-instance <instance>", "with --restore-time and without --backup: start from this instance's newest backup before that time")
     .option("--databases <names>", "databases to create, comma-separated (repeatable)", collect)
     .option(
       "--users <users>",
@@ -118,6 +127,11 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       if (backup !== undefined && (databases.length > 0 || users.length > 0)) {
         throw new UsageError("a restored instance gets its databases and users from the backup: leave out --databases and --users");
       }
+      const restoreTime = opts.restoreTime === undefined ? undefined : parseTimeFlag("--restore-time", opts.restoreTime);
+      const restoreSourceInstance = nonEmptyFlag("--restore-source-instance", opts.restoreSourceInstance);
+      if (restoreSourceInstance !== undefined && (databases.length > 0 || users.length > 0)) {
+        throw new UsageError("a restored instance gets its databases and users from the backup: leave out --databases and --users");
+      }
       const size = opts.size === undefined ? undefined : parseIntFlag("--size", opts.size, 1, 1024);
       const datastore = nonEmptyFlag("--datastore", opts.datastore);
       // Commander's words, in its order: without --backup these two are required.
@@ -133,6 +147,8 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
         flavor: opts.flavor,
         ...placement,
         backup: backup ?? "",
+        ...(restoreTime ? { restoreTime: timestampFromDate(restoreTime) } : {}),
+        restoreSourceInstance: restoreSourceInstance ?? "",
         databases,
         users,
         configuration,

@@ -110,6 +110,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
         secrets: createSecretBox(loadSecretKey(platform.home)),
         submitTask,
         maxVolumeGb: config.maxVolumeGb,
+        backupStorage,
       });
       registerConfigurationService(router, { configurations, catalogue, submitTask });
       registerBackupService(router, {

@@ -274,6 +274,17 @@ describe("instance create --backup", () => {
     expect(requestsOf("GetBackup")).toHaveLength(0);
   });
 
+  it("sends --restore-time as a timestamp, and refuses a time without a zone before any call", async () => {
+    await json("instance", "create", "db2", "--flavor", "small", "--backup", "nightly", "--restore-time", "2026-01-02T03:04:05.250+01:00");
+    const [request] = requestsOf("CreateInstance") as Array<{ restoreTime?: { seconds: bigint; nanos: number } }>;
+    expect(request?.restoreTime).toMatchObject({ seconds: BigInt(Date.parse("2026-01-02T02:04:05Z") / 1000), nanos: 250_000_000 });
+    fake.calls.length = 0;
+    const run = await hoard("instance", "create", "db3", "--flavor", "small", "--backup", "nightly", "--restore-time", "2026-01-02 03:04:05");
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("--restore-time must be an ISO 8601 time with a zone");
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it("takes the datastore, version and size the flags leave out from the backup", async () => {
     const created = await json("instance", "create", "db2", "--flavor", "small", "--backup", "nightly");
     expect(created).toMatchObject({ name: "db2", status: "BUILD", datastore: "postgresql", datastore_version: "16", volume_size: 2 });

@@ -1,5 +1,5 @@
-// What the backup e2e files share: how each engine is written to and read back as one comparable
-// digest, and waiting for a backup to finish.
+// What the backup end-to-end tests share: how each engine is written to and compared as a whole,
+// waiting for a backup to finish, and reading an RPC's failure.
 import { ConnectError } from "@connectrpc/connect";
 import { BackupService, BackupState, type Backup } from "../../gen/proto/hoard/v1/backup_pb.js";
 import type { Instance } from "../../gen/proto/hoard/v1/instance_pb.js";

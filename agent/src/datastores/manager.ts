@@ -187,6 +187,33 @@ export interface GuestLogs {
 export interface RestoreSpec extends ServerSettings {
   /** Password for the engine's internal administrative account (replaces the source instance's). */
   adminPassword: string;
+  /** Replay the source's archived WAL past the backup, up to a target (engines with a WAL archive). */
+  recovery?: RecoverySpec;
+}
+
+/** Where WAL replay stops: a moment (point-in-time restore). An LSN would fit here too. */
+export type RecoveryTarget = { kind: "time"; time: Date };
+
+/** The source instance's archived WAL and how far to replay it. */
+export interface RecoverySpec {
+  /** Names of the files in the source's WAL archive (segments, histories), sorted. */
+  walFiles: string[];
+  /** Streams one archived file, decrypted and checked. */
+  openWal(name: string, signal: AbortSignal): Promise<Readable>;
+  target: RecoveryTarget;
+}
+
+/** Continuous archiving of the engine's write-ahead log, shipped by the agent (wal-shipper.ts). */
+export interface DatastoreWal {
+  /** Where the server leaves each finished WAL file for the agent. */
+  readonly spoolDir: string;
+  /** Creates the spool: from now on the server keeps every finished WAL file there. Idempotent. */
+  enableArchiving(): Promise<void>;
+  /**
+   * Commits a transaction (so replay has a commit after any earlier moment to stop at) and
+   * switches to a new WAL file; names the last complete one. Needs a healthy server.
+   */
+  switchSegment(signal: AbortSignal): Promise<{ segment: string; lsn: string }>;
 }
 
 /** What a backup tool's output is: a tar from pg_basebackup, an xbstream from mariadb-backup, a tar holding a Redis RDB and ACL file. */
@@ -273,6 +300,8 @@ export interface DatastoreManager extends DatastoreAdmin {
   effectiveParameters(names: string[]): Promise<Record<string, string>>;
   readonly logs: GuestLogs;
   readonly backups: DatastoreBackups;
+  /** Engines that archive a write-ahead log for point-in-time restores (PostgreSQL). */
+  readonly wal?: DatastoreWal;
 }
 
 /** Builds a manager for one instance. Registered per engine id ("postgresql", ...). */

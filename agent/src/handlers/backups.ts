@@ -10,10 +10,11 @@ import { FailedPreconditionError, InvalidArgumentError } from "../../../services
 import type { OpenBackupObject } from "../datastores/manager.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
+import { adoptWalArchive, recoverySpecOf, type AgentWal } from "./wal.js";
 
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
-export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined): BackupHandlers {
+export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined): BackupHandlers {
   return {
     async backup(req, ctx) {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
@@ -46,7 +47,9 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
           readBackupObject({ storage, key: object.key, expectedSha256: object.sha256, dataKey, signal });
       const increments = rest.map((object, i) => opener(object, keyOf(i + 1)));
       const settings = toServerSettings(req);
-      await lifecycle.restore(opener(first, keyOf(0)), { ...settings, adminPassword: req.adminPassword }, ctx.signal, increments);
+      const recovery = req.recoveryTarget ? await recoverySpecOf(req.recoveryTarget, nc) : undefined;
+      await adoptWalArchive(wal, lifecycle, req.walArchive);
+      await lifecycle.restore(opener(first, keyOf(0)), { ...settings, adminPassword: req.adminPassword, ...(recovery ? { recovery } : {}) }, ctx.signal, increments);
       return {};
     },
   };

@@ -8,6 +8,7 @@ import { adminHandlers } from "./admin.js";
 import { backupHandlers } from "./backups.js";
 import { logHandlers } from "./logs.js";
 import { toPrepareSpec, toServerSettings } from "./prepare-spec.js";
+import { adoptWalArchive, walHandlers, type AgentWal } from "./wal.js";
 
 export interface GuestAgentHandlerDeps {
   instanceId: string;
@@ -19,6 +20,8 @@ export interface GuestAgentHandlerDeps {
   lifecycle: Lifecycle;
   /** The agent's NATS connection, for backups kept in a JetStream object store. */
   nc?: NatsConnection;
+  /** The instance's WAL archive and shipper, for engines that archive WAL. */
+  wal?: AgentWal;
 }
 
 export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgentHandlerDeps): void {
@@ -26,12 +29,15 @@ export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgen
   const service: ServiceImpl<typeof GuestAgentService> = {
     ...adminHandlers(deps.engine, lifecycle),
     ...logHandlers(lifecycle),
-    ...backupHandlers(lifecycle, deps.nc),
+    ...backupHandlers(lifecycle, deps.nc, deps.wal),
+    ...walHandlers(lifecycle, deps.wal, deps.nc),
     ping() {
       return { instanceId, pid: process.pid, prepared: lifecycle.prepared };
     },
     async prepare(req, ctx) {
-      await lifecycle.prepare(toPrepareSpec(req), ctx.signal);
+      const spec = toPrepareSpec(req);
+      await adoptWalArchive(deps.wal, lifecycle, req.walArchive);
+      await lifecycle.prepare(spec, ctx.signal);
       return {};
     },
     async start(_req, ctx) {

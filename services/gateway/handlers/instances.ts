@@ -9,7 +9,9 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import type { SecretBox } from "../../platform/secrets.js";
 import { actionPayload, sealPayload, taskDeadlinesMs } from "../../platform/task-payload.js";
 import type { AgentClients } from "../agents.js";
+import type { BackupStorageRef } from "../../platform/backup-settings.js";
 import { checkCreateRules } from "../domain/create-rules.js";
+import { checkPointInTimeSource, POINT_IN_TIME_ENGINES, requestedRestoreTime } from "../domain/restore-rules.js";
 import { checkedCidrs } from "../domain/instance-settings.js";
 import { parseCidrs, toInstanceView } from "../domain/instance-view.js";
 import type { CatalogueStore } from "../store/catalogue.js";
@@ -30,6 +32,8 @@ export interface InstanceHandlerDeps {
   /** Wakes a taskmanager; tasks are durable rows, so a failed wake-up only delays them. */
   submitTask: (taskId: string) => void;
   maxVolumeGb: number;
+  /** Where new instances' WAL archives go (the backup storage of the moment). */
+  backupStorage: BackupStorageRef;
 }
 
 const defaultPageSize = 50;
@@ -59,14 +63,25 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
     return toInstanceView(started.instance);
   }
 
-  /** The backup a create restores from: the caller's, complete, of this version, fitting the volume. */
+  /**
+   * The backup a create restores from: the caller's, complete, of this version, fitting the volume;
+   * for a point-in-time restore one that completed before the moment (the newest such of
+   * restore_source_instance when no backup is named), of an instance that archives its WAL.
+   */
   async function restorableBackup(
     ctx: HandlerContext,
-    req: { backup: string; volumeSizeGb: number; databases: unknown[]; users: unknown[] },
+    req: { backup: string; restoreSourceInstance: string; volumeSizeGb: number; databases: unknown[]; users: unknown[] },
     version: { id: string; name: string; datastore: { name: string } },
+    restoreTime: Date | undefined,
   ) {
-    const backup = await deps.backups.find(projectOf(ctx), req.backup);
-    if (!backup) throw new NotFoundError("backup", req.backup);
+    const backup = req.backup
+      ? await deps.backups.find(projectOf(ctx), req.backup)
+      : await deps.backups.newestFullBefore(projectOf(ctx), req.restoreSourceInstance, restoreTime ?? new Date());
+    if (!backup && req.backup) throw new NotFoundError("backup", req.backup);
+    if (!backup) {
+      throw new FailedPreconditionError(`instance "${req.restoreSourceInstance}" has no completed backup from before ${restoreTime?.toISOString() ?? "now"}`);
+    }
+    if (restoreTime) checkPointInTimeSource(backup, restoreTime);
     if (req.databases.length > 0 || req.users.length > 0) {
       throw new InvalidArgumentError("databases", "a restored instance gets its databases and users from the backup; give none");
     }
@@ -104,7 +119,9 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
       checkCreateRules(req, version.manager, deps.maxVolumeGb);
       const allowedCidrs = checkedCidrs("allowed_cidrs", req.allowedCidrs, version.manager);
       const group = req.configuration ? await groupFor(ctx, req.configuration, version.id, "configuration") : undefined;
-      const source = req.backup ? await restorableBackup(ctx, req, version) : undefined;
+      const restoreTime = requestedRestoreTime(req, version.manager, new Date());
+      const source = req.backup || restoreTime ? await restorableBackup(ctx, req, version, restoreTime) : undefined;
+      const archivesWal = POINT_IN_TIME_ENGINES.has(version.manager);
 
       const payload = sealPayload(deps.secrets, {
         databases: req.databases.map((d) => ({ name: d.name, characterSet: d.characterSet, collation: d.collation })),
@@ -122,6 +139,9 @@ export function registerInstanceService(router: ConnectRouter, deps: InstanceHan
           allowedCidrs: JSON.stringify(allowedCidrs),
           deletionProtection: req.deletionProtection,
           sourceBackupId: source?.id ?? null,
+          restoreTime: restoreTime ?? null,
+          walStorageKind: archivesWal ? deps.backupStorage.kind : null,
+          walStorageLocation: archivesWal ? deps.backupStorage.location : null,
         },
         // A restore streams the whole backup: it gets as long as taking one may.
         source ? { ...task(ctx, "CREATE", payload), deadlineAt: new Date(Date.now() + taskDeadlinesMs.BACKUP) } : task(ctx, "CREATE", payload),

@@ -28,6 +28,20 @@ export function createBackupStore(db: Db, quotas: Quotas) {
     find: (projectId: string, idOrName: string): Promise<BackupRow | null> =>
       db.backup.findFirst({ where: { projectId, OR: [{ id: idOrName }, { name: idOrName }] }, include: { instance: withVersion } }),
 
+    /** The newest completed full backup of an instance (id or name, deleted ones too) that completed before `time`. */
+    newestFullBefore: (projectId: string, instanceIdOrName: string, time: Date): Promise<BackupRow | null> =>
+      db.backup.findFirst({
+        where: {
+          projectId,
+          instance: { OR: [{ id: instanceIdOrName }, { name: instanceIdOrName }] },
+          state: "COMPLETED",
+          kind: "FULL",
+          completedAt: { lt: time },
+        },
+        include: { instance: withVersion },
+        orderBy: [{ completedAt: "desc" }, { id: "desc" }],
+      }),
+
     list: (projectId: string, instanceId?: string): Promise<BackupRow[]> =>
       db.backup.findMany({
         where: { projectId, ...(instanceId ? { instanceId } : {}) },

@@ -25,6 +25,11 @@ export interface NewInstance {
   allowedCidrs?: string;
   deletionProtection?: boolean;
   sourceBackupId?: string | null;
+  /** Point-in-time restores: the moment to replay the source's WAL to. */
+  restoreTime?: Date | null;
+  /** Where the new instance archives its WAL; null for engines without one. */
+  walStorageKind?: string | null;
+  walStorageLocation?: string | null;
 }
 
 /** What UpdateInstance changes at once, and the settings whose change needs a CONFIGURE task. */

@@ -2,11 +2,12 @@
 // temporary file beside its final name, fsynced, then renamed: rename is atomic, so after a crash
 // or a failed upload a key holds either nothing or a complete object, never half of one.
 import { randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { objectNotFound, validateKey, type BackupStorage } from "./storage.js";
+import { objectNotFound, validateKey, validatePrefix, type BackupStorage } from "./storage.js";
 
 /** A BackupStorage keeping each object as a file under `dir` (created on first put). */
 export function createFileStorage(dir: string): BackupStorage {
@@ -80,7 +81,29 @@ export function createFileStorage(dir: string): BackupStorage {
         throw err;
       }
     },
+
+    async list(prefix) {
+      const keys: string[] = [];
+      await collectKeys(path.join(root, validatePrefix(prefix)), prefix, keys);
+      return keys.sort();
+    },
   };
+}
+
+/** Adds the keys of the files under `dir` (named `prefix`) to `keys`; dot names are temporaries, not objects. */
+async function collectKeys(dir: string, prefix: string, keys: string[]): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return;
+    throw err;
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isDirectory()) await collectKeys(path.join(dir, entry.name), `${prefix}${entry.name}/`, keys);
+    else if (entry.isFile()) keys.push(`${prefix}${entry.name}`);
+  }
 }
 
 /** `.name.` : the dot keeps temporaries out of the key space (validateKey refuses dot segments). */

@@ -7,7 +7,7 @@ import { Objm, StorageType, type ObjectInfo, type ObjectStore, type ObjectStoreO
 import type { NatsConnection } from "@nats-io/transport-node";
 import { UnavailableError } from "../errors.js";
 import { BackupCorruptError } from "./errors.js";
-import { objectNotFound, validateKey, type BackupStorage } from "./storage.js";
+import { objectNotFound, validateKey, validatePrefix, type BackupStorage } from "./storage.js";
 
 export interface NatsStorageOptions {
   /** Object store bucket; created (file storage) when missing. */
@@ -76,6 +76,17 @@ export async function createNatsStorage(nc: NatsConnection, options: NatsStorage
 
     async exists(key) {
       return (await liveInfo(store, validateKey(key))) !== null;
+    },
+
+    async list(prefix) {
+      validatePrefix(prefix);
+      // The object store keeps one metadata message per object; list() reads them all. Fine for
+      // the thousands of objects a bucket holds here; a prefix index would be the next step.
+      const infos = await store.list();
+      return infos
+        .filter((info) => !info.deleted && info.name.startsWith(prefix))
+        .map((info) => info.name)
+        .sort();
     },
   };
 }

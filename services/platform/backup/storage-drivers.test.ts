@@ -100,6 +100,19 @@ describe.each(drivers)("%s storage", (_kind, open) => {
     expect((await buffer(await storage.get("del/base.bin"))).toString()).toBe("again");
   });
 
+  it("lists the complete objects under a prefix, sorted, at any depth, and nothing else", async () => {
+    expect(await storage.list("listing/")).toEqual([]);
+    for (const key of ["listing/b", "listing/a", "listing/deep/c", "listing-other/x", "listingx"]) {
+      await storage.put(key, Readable.from([Buffer.from(key)]));
+    }
+    await storage.put("listing/failed", failingSource(10)).catch(() => undefined);
+    expect(await storage.list("listing/")).toEqual(["listing/a", "listing/b", "listing/deep/c"]);
+    await storage.delete("listing/a");
+    expect(await storage.list("listing/")).toEqual(["listing/b", "listing/deep/c"]);
+    await expect(storage.list("listing")).rejects.toThrow(InvalidArgumentError);
+    await expect(storage.list("../")).rejects.toThrow(InvalidArgumentError);
+  });
+
   it("refuses bad keys everywhere, and destroys the data of a refused put", async () => {
     for (const key of ["../escape", "/abs", "a/../../b", ".hidden", "a b"]) {
       const data = Readable.from([Buffer.from("x")]);

@@ -22,6 +22,12 @@ export interface BackupStorage {
   /** Removes the object; removing a missing one succeeds (retried deletes are normal). */
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Keys of the complete objects under `prefix` (a folder, ending in "/"), sorted, at any depth.
+   * An object being written is not listed until it is complete. A WAL archive is read this way:
+   * its object names are only known to the instance that wrote them.
+   */
+  list(prefix: string): Promise<string[]>;
 }
 
 const keyPattern = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
@@ -43,6 +49,13 @@ export function validateKey(key: string): string {
     throw new InvalidArgumentError("key", `"${key}" has a segment starting with "." (reserved)`);
   }
   return key;
+}
+
+/** Returns `prefix` if it is a valid key followed by "/", else throws InvalidArgumentError. */
+export function validatePrefix(prefix: string): string {
+  if (!prefix.endsWith("/")) throw new InvalidArgumentError("prefix", `"${printable(prefix)}" must end with "/"`);
+  validateKey(prefix.slice(0, -1));
+  return prefix;
 }
 
 /** The error every driver throws for a missing object, so callers catch one class. */

@@ -29,6 +29,7 @@ export interface InstanceChange {
   volumeSizeGb?: number;
   volumeUsedBytes?: bigint;
   volumeTotalBytes?: bigint;
+  walWrappedKey?: string;
 }
 
 export interface BackupChange {
@@ -137,6 +138,13 @@ export function createTaskStore(db: Db, owner: string) {
 
     /** The chain a restore of backup `id` reads: its full backup first, `id` last. */
     backupChain: (id: string) => loadBackupChain(db, id),
+
+    /** An instance's WAL archive and whether it may still run (deleted ones keep their archive). */
+    walArchiveOf: (instanceId: string) =>
+      db.instance.findUniqueOrThrow({
+        where: { id: instanceId },
+        select: { id: true, deletedAt: true, computeStatus: true, walStorageKind: true, walStorageLocation: true, walWrappedKey: true },
+      }),
 
     async updateBackup(id: string, change: BackupChange): Promise<void> {
       await db.backup.update({ where: { id }, data: change });

@@ -6,6 +6,7 @@ import { unwrapDataKey } from "../../platform/backup/index.js";
 import { openCreatePayload } from "../../platform/task-payload.js";
 import { instanceSpecOf } from "../compute/instance-spec.js";
 import { serverSettingsOf } from "./server-settings.js";
+import { ensureWalArchive, pointInTimeTarget } from "./wal-archive.js";
 import { waitFor } from "./wait.js";
 import { TaskFault, type Workflow } from "./context.js";
 
@@ -81,14 +82,19 @@ export const createWorkflow: Workflow = async (ctx) => {
 
   await ctx.step("prepare", async () => {
     const payload = openCreatePayload(ctx.secrets, task.payload);
+    const walArchive = await ensureWalArchive(ctx, instance.id);
     if (instance.sourceBackupId) {
       // Restored instances get their databases and users from the backup, not from the request.
       const chain = await store.backupChain(instance.sourceBackupId);
+      // Point-in-time restores start from a full PostgreSQL backup: the chain is that one backup.
+      const recoveryTarget = instance.restoreTime ? await pointInTimeTarget(ctx, chain[0]!.instanceId, instance.restoreTime) : undefined;
       await agent.restore(
         {
           ...serverSettingsOf(instance),
           ...restoreSource(chain, ctx.backupMasterKey),
           adminPassword: payload.adminPassword,
+          walArchive,
+          recoveryTarget,
         },
         { signal, timeoutMs: restoreTimeoutMs },
       );
@@ -100,6 +106,7 @@ export const createWorkflow: Workflow = async (ctx) => {
         databases: payload.databases,
         users: payload.users,
         adminPassword: payload.adminPassword,
+        walArchive,
       },
       { signal, timeoutMs: prepareTimeoutMs },
     );

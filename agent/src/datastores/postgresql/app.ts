@@ -23,9 +23,10 @@ export async function ensureServerDirs(ctx: InstanceContext): Promise<void> {
  * Starts the server unless it already runs, and resolves once it accepts connections. A pid file
  * left by a killed postmaster is cleared first. pg_ctl -w only looks every 100 ms, so we also watch
  * postmaster.pid ourselves and return as soon as it says "ready", usually ~80 ms earlier; pg_ctl
- * still owns the timeout and reports a postmaster that died while starting.
+ * still owns the timeout and reports a postmaster that died while starting. `serverOptions` go to
+ * the postmaster's command line (pg_ctl -o, read by a shell: quote each word).
  */
-export async function startServer(ctx: InstanceContext, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
+export async function startServer(ctx: InstanceContext, timeoutSeconds: number, signal: AbortSignal, serverOptions?: string): Promise<void> {
   const { paths } = ctx;
   await assertInitialised(paths.dataDir);
   await ensureServerDirs(ctx);
@@ -51,7 +52,19 @@ export async function startServer(ctx: InstanceContext, timeoutSeconds: number, 
   const stopPolling = new AbortController();
   const pgCtl = runCommand(
     paths.bin("pg_ctl"),
-    ["start", "--pgdata", paths.dataDir, "--log", paths.startupLog, "--wait", "--timeout", String(timeoutSeconds), "--silent"],
+    [
+      "start",
+      "--pgdata",
+      paths.dataDir,
+      "--log",
+      paths.startupLog,
+      "--wait",
+      "--timeout",
+      String(timeoutSeconds),
+      "--silent",
+      // Settings for this run only (a point-in-time restore's recovery target): no file holds them.
+      ...(serverOptions ? ["-o", serverOptions] : []),
+    ],
     { account: ctx.switchTo, signal: pgCtlAbort.signal, detached: true, label: "pg_ctl start" },
   );
   const ready = waitForReady(ctx, startedAfter, AbortSignal.any([signal, stopPolling.signal]));

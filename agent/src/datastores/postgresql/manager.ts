@@ -25,6 +25,7 @@ import { clearForRestore, restoreServer } from "./restore.js";
 import { checkPrepareSpec, checkRestoreSpec } from "./spec-checks.js";
 import { probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
+import { createPostgresqlWal } from "./wal.js";
 
 /** Tuning knobs of the manager; the defaults suit production. */
 export interface PostgresqlManagerOptions {
@@ -171,6 +172,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
     effectiveParameters: (names) => serial(() => effectiveParameters(ctx, names)),
     logs: createPostgresqlLogs(ctx, serial, { logCapBytes: options.logCapBytes }),
     backups,
+    wal: createPostgresqlWal(ctx),
   };
 }
 

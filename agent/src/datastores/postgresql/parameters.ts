@@ -25,6 +25,18 @@ export const AGENT_OWNED_PARAMETERS: ReadonlySet<string> = new Set([
   "log_rotation_size",
   "log_file_mode",
   "log_line_prefix",
+  // Continuous WAL archiving (settings.ts deriveArchiveSettings) and the point-in-time restore's
+  // recovery targets (recovery.ts passes those on the command line while it runs).
+  "archive_mode",
+  "archive_timeout",
+  "recovery_target",
+  "recovery_target_action",
+  "recovery_target_inclusive",
+  "recovery_target_lsn",
+  "recovery_target_name",
+  "recovery_target_time",
+  "recovery_target_timeline",
+  "recovery_target_xid",
 ]);
 
 /**
@@ -69,6 +81,9 @@ export function checkParameters(parameters: Record<string, string>): void {
     if (!NAME.test(key)) throw new DatastoreSpecError(`"${name}" is not a PostgreSQL parameter name`);
     if (AGENT_OWNED_PARAMETERS.has(key)) throw new DatastoreSpecError(`parameter "${name}" is set by Hoard and cannot be changed`);
     if (HOST_REACHING_PARAMETERS.has(key)) throw new DatastoreSpecError(`parameter "${name}" cannot be set on a Hoard instance`);
+    if (key === "wal_level" && value.trim().toLowerCase() === "minimal") {
+      throw new DatastoreSpecError(`wal_level "minimal" cannot archive WAL; Hoard needs "replica" or "logical"`);
+    }
     if (typeof value !== "string" || /[\0\n\r]/.test(value)) {
       throw new DatastoreSpecError(`value of parameter "${name}" must be text without NUL or line breaks`);
     }

@@ -1,6 +1,6 @@
 // Every file name the PostgreSQL manager derives from an instance layout, computed in one place so
 // the process, config, probe and template code never disagree about where things are.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { checkLayoutDirs, checkPort, checkSocketPath } from "../common/layout-checks.js";
 import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
@@ -28,6 +28,16 @@ export interface PostgresqlPaths {
   hoardConf: string;
   hbaConf: string;
   identConf: string;
+  /**
+   * Where archive_command leaves each finished WAL file for the agent to ship (wal-shipper.ts): on
+   * the volume beside the data directory, so the copy never crosses file systems and a base backup
+   * (of the data directory) never holds it. Archiving keeps WAL only while this directory exists.
+   */
+  walSpoolDir: string;
+  /** Where a point-in-time restore puts the source's archived WAL for restore_command; removed after. */
+  walRestoreDir: string;
+  /** Present while the server replays archived WAL (PostgreSQL removes it at promotion). */
+  recoverySignal: string;
   bin(name: "initdb" | "pg_ctl" | "postgres" | "pg_basebackup" | "pg_verifybackup"): string;
 }
 
@@ -49,6 +59,9 @@ export function resolvePaths(layout: InstanceLayout): PostgresqlPaths {
     hoardConf: join(layout.dataDir, "hoard.conf"),
     hbaConf: join(layout.dataDir, "pg_hba.conf"),
     identConf: join(layout.dataDir, "pg_ident.conf"),
+    walSpoolDir: join(dirname(layout.dataDir), "wal-spool"),
+    walRestoreDir: join(dirname(layout.dataDir), "wal-restore"),
+    recoverySignal: join(layout.dataDir, "recovery.signal"),
     bin: (name) => join(layout.binDir, name),
   };
 }

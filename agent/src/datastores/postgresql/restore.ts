@@ -3,7 +3,8 @@
 // WAL from start to end point), stripped of the source instance's runtime and agent-owned files,
 // then given this instance's hoard.conf, pg_hba.conf and pg_ident.conf. The first start replays
 // the WAL from backup_label's checkpoint to the backup's end point; then the superuser gets this
-// instance's admin password. Databases, roles and their passwords are the source's.
+// instance's admin password. Databases, roles and their passwords are the source's. A
+// point-in-time restore replays the source's archived WAL on top first (recovery.ts).
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -19,6 +20,7 @@ import { ensureServerDirs, startServer, stopServer } from "./app.js";
 import { writeConfigFiles } from "./config-files.js";
 import type { InstanceContext } from "./context.js";
 import { runCommand } from "./exec.js";
+import { clearStagedWal, replayAndPromote, stageArchivedWal } from "./recovery.js";
 import { dataDirState, flushCopy } from "./template.js";
 
 /**
@@ -67,11 +69,18 @@ export async function restoreServer(
   const settings = { ramMb, vcpus, parameters: { ...parameters }, allowedCidrs: [...allowedCidrs] };
   await writeConfigFiles(ctx, settings, {}, false);
   await writeAgentState(ctx, { settings, logSwitches: {} }, false);
-  await flushCopy(ctx, signal);
-  await startServer(ctx, startTimeoutSeconds, signal);
+  let walFiles = 0;
+  try {
+    if (spec.recovery) walFiles = await stageArchivedWal(ctx, spec.recovery, signal);
+    await flushCopy(ctx, signal);
+    if (spec.recovery) await replayAndPromote(ctx, spec.recovery.target, signal);
+    else await startServer(ctx, startTimeoutSeconds, signal);
+  } finally {
+    if (spec.recovery) await clearStagedWal(ctx);
+  }
   await withAdminSession(ctx, "postgres", signal, (client) => setAdminPassword(client, spec.adminPassword));
   await writeOwnedFile(ctx.paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString(), restored: true })}\n`, ctx.switchTo);
-  ctx.logger.info({ extractedMs: Math.round(extractedMs), totalMs: Math.round(performance.now() - began) }, "postgresql restored from a backup");
+  ctx.logger.info({ extractedMs: Math.round(extractedMs), totalMs: Math.round(performance.now() - began), walFiles }, "postgresql restored from a backup");
 }
 
 /** Extracts the tar into `staging`, verifies it against its manifest, and removes the source's own files. */

@@ -1,11 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout } from "../manager.js";
 import { renderIdent, renderSettings } from "./config-files.js";
 import { renderHba } from "./hba.js";
 import { adjustSwitches, logsEnabled, switchSettings } from "./log-switches.js";
 import { AGENT_OWNED_PARAMETERS, checkParameters } from "./parameters.js";
-import { deriveFlavorSettings, deriveLogSettings, deriveNetworkSettings, deriveSettings } from "./settings.js";
+import { deriveArchiveSettings, deriveFlavorSettings, deriveLogSettings, deriveNetworkSettings, deriveSettings } from "./settings.js";
 import { checkServerSettings } from "./spec-checks.js";
 
 describe("deriveFlavorSettings", () => {
@@ -57,6 +61,8 @@ describe("hoard.conf, pg_hba.conf, pg_ident.conf", () => {
     expect(text).toContain("unix_socket_directories = '/run/hoard/i-1'\n");
     expect(text).toContain("log_directory = '/srv/hoard/i-1/log'\n");
     expect(text).toContain("logging_collector = on\n");
+    expect(text).toContain("archive_mode = on\n");
+    expect(text).toContain("archive_command = 'd=''/srv/hoard/i-1/volume/wal-spool''; [ -d \"$d\" ]");
     expect(renderSettings([["x", "it's"]])).toContain("x = 'it''s'\n");
     expect(renderSettings([["x", "a\\b"]])).toContain("x = 'a\\\\b'\n"); // PostgreSQL reads \\ as one backslash
   });
@@ -125,10 +131,51 @@ describe("allowed CIDRs", () => {
   });
 });
 
+describe("archive_command", () => {
+  const root = mkdtempSync(join(tmpdir(), "hoard-archive-command-"));
+  const layout = { dataDir: join(root, "it's volume", "data"), runDir: "/r", logDir: "/l", binDir: "/b" } as InstanceLayout;
+  const command = String(Object.fromEntries(deriveArchiveSettings(layout)).archive_command);
+  const spool = join(root, "it's volume", "wal-spool");
+  /** Runs it as PostgreSQL does: %p relative to the data directory, which is the working directory. */
+  const archive = (name: string, content: string): number => {
+    mkdirSync(join(layout.dataDir, "pg_wal"), { recursive: true });
+    writeFileSync(join(layout.dataDir, "pg_wal", name), content);
+    const run = spawnSync("/bin/sh", ["-c", command.replaceAll("%p", `pg_wal/${name}`).replaceAll("%f", name)], { cwd: layout.dataDir });
+    return run.status ?? -1;
+  };
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("keeps nothing (and succeeds) while the instance has no spool directory", () => {
+    expect(archive("000000010000000000000001", "one")).toBe(0);
+    expect(existsSync(spool)).toBe(false);
+  });
+
+  it("copies into the spool under the file's name, leaving no temporary behind", () => {
+    mkdirSync(spool);
+    expect(archive("000000010000000000000002", "two")).toBe(0);
+    expect(readdirSync(spool)).toEqual(["000000010000000000000002"]);
+    expect(readFileSync(join(spool, "000000010000000000000002"), "utf8")).toBe("two");
+  });
+
+  it("accepts a repeat with the same bytes and refuses one with other bytes", () => {
+    expect(archive("000000010000000000000002", "two")).toBe(0);
+    expect(archive("000000010000000000000002", "changed")).not.toBe(0);
+    expect(readFileSync(join(spool, "000000010000000000000002"), "utf8")).toBe("two");
+  });
+});
+
 describe("parameters", () => {
   it("owns every setting the agent derives from the layout and for its logs", () => {
     const layout = { host: "127.0.0.1", port: 5432, runDir: "/r", logDir: "/l" } as InstanceLayout;
     for (const [name] of [...deriveNetworkSettings(layout), ...deriveLogSettings(layout)]) expect(AGENT_OWNED_PARAMETERS.has(name), name).toBe(true);
+  });
+
+  it("keeps WAL archiving the agent's: archive settings are refused, wal_level may only go up", () => {
+    const refused: Array<Record<string, string>> = [{ archive_mode: "off" }, { archive_timeout: "0" }, { Archive_Command: "true" }, { recovery_target_time: "2026-01-01" }, { wal_level: "minimal" }];
+    for (const bad of refused) {
+      expect(() => checkParameters(bad), JSON.stringify(bad)).toThrow(DatastoreSpecError);
+    }
+    expect(() => checkParameters({ wal_level: "logical" })).not.toThrow();
   });
 
   it("refuses agent-owned and host-reaching names, directives and values that would break the file", () => {

@@ -5,6 +5,7 @@ import { DatastoreSpecError } from "../errors.js";
 import type { InstanceLayout, ServerSettings } from "../manager.js";
 import { switchSettings, type LogSwitches } from "./log-switches.js";
 import { parameterSettings } from "./parameters.js";
+import { resolvePaths } from "./paths.js";
 
 /** Below this PostgreSQL 15 with our settings does not start reliably. */
 export const MIN_RAM_MB = 128;
@@ -75,6 +76,39 @@ export function deriveLogSettings(layout: InstanceLayout): Settings {
 }
 
 /**
+ * A quiet instance with some activity still archives its WAL at least this often: the newest
+ * moment a point-in-time restore can reach lags the present by at most this much (plus shipping).
+ */
+export const ARCHIVE_TIMEOUT = "60s";
+
+/**
+ * Continuous archiving: every finished WAL file is copied into the spool directory on the volume,
+ * which the agent empties into the instance's WAL archive (wal-shipper.ts). The copy is atomic (a
+ * temporary dot name, fsync, rename, fsync of the directory), so the agent never ships half a file;
+ * a file already in the spool counts as archived only if it holds the same bytes (PostgreSQL
+ * retries an archive_command whose success it did not record). Without a spool directory (an
+ * instance that has no WAL archive) the command succeeds without keeping anything, as if
+ * archive_mode were off, so WAL never piles up on the volume for nobody.
+ */
+export function deriveArchiveSettings(layout: InstanceLayout): Settings {
+  const spool = shellQuote(resolvePaths(layout).walSpoolDir);
+  const command =
+    `d=${spool}; [ -d "$d" ] || exit 0; f="$d/%f"; t="$d/.%f.tmp"; ` +
+    `if [ -e "$f" ]; then cmp -s "%p" "$f"; else cp "%p" "$t" && sync "$t" && mv "$t" "$f" && sync "$d"; fi`;
+  return [
+    ["wal_level", "replica"],
+    ["archive_mode", true],
+    ["archive_command", command],
+    ["archive_timeout", ARCHIVE_TIMEOUT],
+  ];
+}
+
+/** `text` as one word of /bin/sh. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
  * Everything hoard.conf holds, in file order: layout, flavor and logs, then the configuration
  * group's parameters, then the log switches (log-switches.ts). A later value of a name replaces an
  * earlier one in place, so each setting appears once: parameters win over flavor-derived values
@@ -90,6 +124,7 @@ export function deriveSettings(
     deriveNetworkSettings(layout),
     deriveFlavorSettings(settings.ramMb, settings.vcpus),
     deriveLogSettings(layout),
+    deriveArchiveSettings(layout),
     parameterSettings(settings.parameters),
     switchSettings(switches, settings.parameters),
   ];
