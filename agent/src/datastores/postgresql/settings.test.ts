@@ -62,6 +62,7 @@ describe("hoard.conf, pg_hba.conf, pg_ident.conf", () => {
     expect(text).toContain("log_directory = '/srv/hoard/i-1/log'\n");
     expect(text).toContain("logging_collector = on\n");
     expect(text).toContain("archive_mode = on\n");
+    expect(text).toContain("recovery_init_sync_method = 'syncfs'\n");
     expect(text).toContain("archive_command = 'd=''/srv/hoard/i-1/volume/wal-spool''; [ -d \"$d\" ]");
     expect(renderSettings([["x", "it's"]])).toContain("x = 'it''s'\n");
     expect(renderSettings([["x", "a\\b"]])).toContain("x = 'a\\\\b'\n"); // PostgreSQL reads \\ as one backslash

@@ -103,6 +103,16 @@ export function deriveArchiveSettings(layout: InstanceLayout): Settings {
   ];
 }
 
+/**
+ * After a crash, and on the first start of a restored backup, PostgreSQL flushes the whole data
+ * directory before replaying WAL. One syncfs of the volume does that in a fraction of the time
+ * fsyncing each file takes (the restore bench measured it as most of a restore's first start), and
+ * the volume holds only this instance, so syncing all of it syncs nothing of anyone else's.
+ */
+export function deriveRecoverySettings(): Settings {
+  return [["recovery_init_sync_method", "syncfs"]];
+}
+
 /** `text` as one word of /bin/sh. */
 export function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
@@ -125,6 +135,7 @@ export function deriveSettings(
     deriveFlavorSettings(settings.ramMb, settings.vcpus),
     deriveLogSettings(layout),
     deriveArchiveSettings(layout),
+    deriveRecoverySettings(),
     parameterSettings(settings.parameters),
     switchSettings(switches, settings.parameters),
   ];
