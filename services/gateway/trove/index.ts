@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { pathProjectKey } from "../context.js";
+import { pathProjectKey, principalKey } from "../context.js";
+import type { TokenBuckets } from "../domain/token-buckets.js";
 import type { NodeHandlerFn, NodeServerRequest } from "../rest/index.js";
 import type { HttpMount } from "../server/index.js";
 import { backupRoutes } from "./backups.js";
@@ -16,6 +17,7 @@ import { databaseRoutes } from "./databases.js";
 import { badRequestFault, faultOf, notFoundFault, TroveFault } from "./faults.js";
 import { instanceRoutes } from "./instances.js";
 import { limitRoutes } from "./limits.js";
+import { quotaRoutes } from "./quotas.js";
 import { createLinks } from "./links.js";
 import { rootRoutes } from "./root.js";
 import { matchRoute, pathSegments, type TroveRoute } from "./router.js";
@@ -33,12 +35,15 @@ export const troveRoutes: readonly TroveRoute[] = [
   ...configurationRoutes,
   ...catalogueRoutes,
   ...limitRoutes,
+  ...quotaRoutes,
 ];
 
 export interface TroveMountOptions {
   readonly logger: Logger;
   /** Largest accepted request body; default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /** The per-token rate limit the RPCs enforce, for /limits; absent when there is none. */
+  readonly rateLimit?: { readonly ratePerSecond: number; readonly burst: number; readonly buckets: TokenBuckets };
 }
 
 type Response = Parameters<NodeHandlerFn>[1];
@@ -80,7 +85,13 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
     const contextValues = createContextValues();
     contextValues.set(pathProjectKey, projectId);
     const rpc = createHoardClients(resolve, { token, requestId, contextValues });
-    const out = await route.handle({ params, query: url.searchParams, body, rpc, links: createLinks(root, projectId) });
+    // The RPCs' authentication leaves the caller in these context values (they are the handlers' own).
+    const rateLimit = () => {
+      const principal = contextValues.get(principalKey);
+      const limit = options.rateLimit;
+      return limit && principal ? { ratePerSecond: limit.ratePerSecond, burst: limit.burst, tokens: limit.buckets.peek(principal.tokenId) } : undefined;
+    };
+    const out = await route.handle({ params, query: url.searchParams, body, rpc, links: createLinks(root, projectId), rateLimit });
     send(res, out.status, out.body, requestId);
   }
 
