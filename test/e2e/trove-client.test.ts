@@ -109,10 +109,11 @@ async function lastLine(answer: Promise<{ stdout: string }>): Promise<string | u
 }
 
 /** One PostgreSQL instance's whole life through the client, in a project that has nothing yet. */
-async function instanceLife({ openstack, json, ok, waitStatus }: TroveClient): Promise<void> {
+async function instanceLife({ openstack, json, ok, waitStatus }: TroveClient, project: string): Promise<void> {
   const created = await json(["database", "instance", "create", "db1", "--flavor", "1", "--size", "1", "--datastore", "postgresql", "--datastore-version", "15", "--databases", "appdb", "--users", `app:${pw}`]);
   expect(created).toMatchObject({ name: "db1", status: "BUILD", flavor: "1", datastore: "postgresql", datastore_version: "15", volume: 1 });
   const active = await waitStatus("db1", ["ACTIVE"]);
+  expect(active).toMatchObject({ datastore: "postgresql", datastore_version: "15", datastore_version_number: "15", operating_status: "HEALTHY" });
   const host = String(active.ip);
   const listed = await json<Record<string, unknown>[]>(["database", "instance", "list"]);
   expect(listed).toEqual([
@@ -167,8 +168,8 @@ async function instanceLife({ openstack, json, ok, waitStatus }: TroveClient): P
   const backup = await json(["database", "backup", "create", "bk1", "--instance", "db1"]);
   expect(backup).toMatchObject({ name: "bk1", status: "NEW", instance_id: created.id });
   await waitUntil(async () => ((await json(["database", "backup", "show", "bk1"])).status === "COMPLETED" ? true : undefined), "bk1 COMPLETED", 180_000, 1000);
-  const backups = await json<{ ID: string; "Instance ID": string; Name: string; Status: string }[]>(["database", "backup", "list"]);
-  expect(backups.map((b) => [b.Name, b.Status, b["Instance ID"]])).toEqual([["bk1", "COMPLETED", created.id]]);
+  const backups = await json<{ ID: string; "Instance ID": string; Name: string; Status: string; "Project ID": string }[]>(["database", "backup", "list"]);
+  expect(backups.map((b) => [b.Name, b.Status, b["Instance ID"], b["Project ID"]])).toEqual([["bk1", "COMPLETED", created.id, project]]);
   expect((await json<{ Name: string }[]>(["database", "backup", "list", "--instance", "db1"])).map((b) => b.Name)).toEqual(["bk1"]);
   expect((await json<{ Name: string }[]>(["database", "backup", "list", "instance", "db1"])).map((b) => b.Name)).toEqual(["bk1"]);
   await waitStatus("db1", ["ACTIVE"]);
@@ -177,6 +178,8 @@ async function instanceLife({ openstack, json, ok, waitStatus }: TroveClient): P
   expect(parameters.find((p) => p.Name === "work_mem")).toMatchObject({ Type: "integer" });
   const config = await json(["database", "configuration", "create", "tuned", '{"work_mem": 8192}', "--datastore", "postgresql", "--datastore-version", "15"]);
   expect(config).toMatchObject({ name: "tuned", datastore_name: "postgresql" });
+  const groups = await json<Record<string, unknown>[]>(["database", "configuration", "list"]);
+  expect(groups).toEqual([{ ID: config.id, Name: "tuned", Description: "", "Datastore Name": "postgresql", "Datastore Version Name": "15", "Datastore Version Number": "15" }]);
   await ok(["database", "configuration", "attach", "db1", "tuned"]);
   const attached = await waitStatus("db1", ["ACTIVE", "RESTART_REQUIRED"]);
   expect(attached.configuration).toBe(config.id);
@@ -233,6 +236,9 @@ describe("openstack database ... refusals", () => {
     expect(over.stderr).toContain("quota exceeded for instances: 1 in use + 1 requested > limit 1 (HTTP 413)");
     expect((await member.json<{ Name: string }[]>(["database", "instance", "list"])).map((i) => i.Name)).toEqual(["r1"]);
 
+    const versions = await member.json<{ ID: string; Name: string; Version: string }[]>(["datastore", "version", "list", "postgresql"]);
+    expect(versions.map((v) => [v.Name, v.Version])).toEqual([["15", "15"]]);
+
     const limits = await member.openstack(["database", "limit", "list", "-f", "json"]);
     expect(limits.code, limits.stderr).toBe(0);
     // The client prints the absolute limits as a table, then the rate limits as JSON.
@@ -246,6 +252,6 @@ describe("openstack database ... refusals", () => {
 
 describe("an instance's life through the client", () => {
   // Both at once on one stack, each in its own project (their lists must show only their own).
-  it.concurrent("with a password login through Keystone", () => instanceLife(troveClient(passwordAuth("alice", alicePassword, "keyco"))), 900_000);
-  it.concurrent("with --os-auth-type admin_token", () => instanceLife(troveClient(tokenAuth(acme.member, acme.id))), 900_000);
+  it.concurrent("with a password login through Keystone", () => instanceLife(troveClient(passwordAuth("alice", alicePassword, "keyco")), keyco.id), 900_000);
+  it.concurrent("with --os-auth-type admin_token", () => instanceLife(troveClient(tokenAuth(acme.member, acme.id)), acme.id), 900_000);
 });

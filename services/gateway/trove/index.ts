@@ -91,7 +91,7 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
       const limit = options.rateLimit;
       return limit && principal ? { ratePerSecond: limit.ratePerSecond, burst: limit.burst, tokens: limit.buckets.peek(principal.tokenId) } : undefined;
     };
-    const out = await route.handle({ params, query: url.searchParams, body, rpc, links: createLinks(root, projectId), rateLimit });
+    const out = await route.handle({ params, query: url.searchParams, body, rpc, projectId, links: createLinks(root, projectId), rateLimit });
     send(res, out.status, out.body, requestId);
   }
 

@@ -13,6 +13,8 @@ export interface TroveRequest {
   readonly body: unknown;
   /** Hoard's RPCs, as the caller (token, path project). */
   readonly rpc: HoardClients;
+  /** The project in the path, which every RPC checks is the token's. */
+  readonly projectId: string;
   readonly links: Links;
   /** The caller's rate limit and what its bucket holds, once an RPC has authenticated it; undefined when there is none. */
   rateLimit(): TroveRateLimit | undefined;
