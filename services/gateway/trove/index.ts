@@ -60,7 +60,7 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
       const fault = faultOf(err);
       if (!fault) logger.error({ err, requestId, path: req.url }, "Trove request failed");
       const out = fault ?? { status: 500, body: { instanceFault: { code: 500, message: `internal error (request ${requestId})` } } };
-      if (!res.headersSent) send(res, out.status, out.body, requestId);
+      if (!res.headersSent) send(res, out.status, out.body, requestId, "headers" in out ? out.headers : undefined);
       else res.end();
     });
   };
@@ -130,7 +130,7 @@ async function readJson(req: NodeServerRequest, limit: number): Promise<unknown>
   }
 }
 
-function send(res: Response, status: number, body: unknown, requestId: string): void {
+function send(res: Response, status: number, body: unknown, requestId: string, extraHeaders: Record<string, string> = {}): void {
   const r = res as unknown as { writeHead(s: number, h: Record<string, string>): void; end(d?: string): void };
   if (body === undefined) {
     r.writeHead(status, { "content-length": "0", "x-openstack-request-id": requestId });
@@ -138,6 +138,6 @@ function send(res: Response, status: number, body: unknown, requestId: string): 
     return;
   }
   const text = JSON.stringify(body);
-  r.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), "x-openstack-request-id": requestId });
+  r.writeHead(status, { ...extraHeaders, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), "x-openstack-request-id": requestId });
   r.end(text);
 }
