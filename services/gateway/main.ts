@@ -76,6 +76,10 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
   const tokens = createTokenStore(db);
   const identity = createIdentityStore(db);
 
+  const rateLimit =
+    config.rateLimitRps > 0
+      ? { ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst, buckets: createTokenBuckets({ ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst }) }
+      : undefined;
   const server = await startGatewayServer({
     host: platform.gatewayAddr.host,
     port: platform.gatewayAddr.port,
@@ -84,7 +88,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
       createRequestScopeInterceptor(logger),
       createAuthenticateInterceptor(tokens),
       // After authentication: the bucket is the token's. HOARD_RATE_LIMIT_RPS=0 turns it off.
-      ...(config.rateLimitRps > 0 ? [createRateLimitInterceptor(createTokenBuckets({ ratePerSecond: config.rateLimitRps, burst: config.rateLimitBurst }))] : []),
+      ...(rateLimit ? [createRateLimitInterceptor(rateLimit.buckets)] : []),
       createPathProjectInterceptor(),
       createValidateInterceptor(),
     ],
@@ -98,7 +102,7 @@ export async function startGateway(platform: PlatformConfig, db: Db, rootLogger:
         region: config.region,
         logger,
       }),
-      ...createTroveMounts(resolveHandler, { logger }),
+      ...createTroveMounts(resolveHandler, { logger, ...(rateLimit ? { rateLimit } : {}) }),
     ],
     routes: (router) => {
       registerInstanceService(router, {

@@ -71,8 +71,8 @@ export interface Stack {
   /** Stops the named processes (all by default) with SIGTERM, or SIGKILL when `kill`. */
   stop(names?: string[], kill?: boolean): Promise<void>;
   hoard(args: string[], extraEnv?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** `hoard-manage ARGS`, as the operator of this stack. */
-  manage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `hoard-manage ARGS`, as the operator of this stack, with `input` on its standard input (how passwords reach it). */
+  manage(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Stops everything and destroys every instance left behind. */
   cleanup(): Promise<void>;
 }
@@ -144,7 +144,7 @@ export async function createStack(options: StackOptions = {}): Promise<Stack> {
     start,
     stop,
     hoard: (args, extraEnv = {}) => runCli(cliMain, args, { ...env, ...extraEnv }),
-    manage: (args) => runCli(manageMain, args, env),
+    manage: (args, input) => runCli(manageMain, args, env, input),
 
     async cleanup() {
       await stop();
@@ -176,9 +176,11 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
 
 /** Runs psql as a user would; resolves with its exit code and output. */
 /** Runs a compiled CLI entry point; a non-zero exit is a result, not an exception. */
-async function runCli(main: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runCli(main: string, args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+    const running = run(process.execPath, [main, ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+    if (input !== undefined) running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

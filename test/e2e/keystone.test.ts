@@ -1,20 +1,18 @@
 // Identity through the Keystone v3 endpoint, driven by Debian's real `openstack` client against a
 // real stack: users made with hoard-manage log in with a password; the token works on Hoard's own
 // API with the user's role; wrong passwords, revoked and expired tokens are refused.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigurationService } from "../../gen/proto/hoard/v1/configuration_pb.js";
-import { createDb } from "../../services/platform/db/index.js";
-import { hashToken } from "../../services/platform/tokens.js";
 import { connectClient, serviceClient } from "./clients.js";
 import { createStack, type Stack } from "./harness.js";
+import { expireToken } from "./token-helpers.js";
 
 const run = promisify(execFile);
-const manageMain = path.resolve(import.meta.dirname, "../../dist/cli/manage-main.js");
 
 let stack: Stack;
 let acmeId: string;
@@ -24,20 +22,6 @@ interface Result {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** `hoard-manage ARGS` with `input` on its standard input (how passwords reach it). */
-function manageWithInput(args: string[], input: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [manageMain, ...args], { env: { ...process.env, ...stack.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
-  });
 }
 
 /** The password credentials of a user of project acme, as OS_* variables. */
@@ -104,7 +88,7 @@ beforeAll(async () => {
   expect(project.code, project.stderr).toBe(0);
   acmeId = (JSON.parse(project.stdout) as { id: string }).id;
   for (const [name, role] of [["alice", "member"], ["rita", "reader"], ["dora", "member"]] as const) {
-    const made = await manageWithInput(["user", "create", name, "--project", "acme", "--role", role, "--password-stdin"], `${name}-S3cret!\n`);
+    const made = await stack.manage(["user", "create", name, "--project", "acme", "--role", role, "--password-stdin"], `${name}-S3cret!\n`);
     expect(made.code, made.stderr).toBe(0);
   }
 }, 180_000);
@@ -235,13 +219,7 @@ describe("token checks and revocation", () => {
 
   it("an expired token is refused everywhere", async () => {
     const { id } = await issue("alice", "alice-S3cret!");
-    // Let its expiry pass (moving it into the past, rather than waiting HOARD_TOKEN_TTL_SECONDS).
-    const db = createDb(`file:${path.join(stack.home, "hoard.db")}`);
-    try {
-      await db.apiToken.update({ where: { tokenHash: hashToken(id) }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    } finally {
-      await db.$disconnect();
-    }
+    await expireToken(stack, id);
     const refused = await connectClient(stack.url, id).listInstances({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
     expect(refused?.code).toBe(Code.Unauthenticated);
     expect((await keystone("GET", { "x-auth-token": stack.token, "x-subject-token": id })).status).toBe(404);
@@ -251,7 +229,7 @@ describe("token checks and revocation", () => {
 
   it("a new password or deleting the user ends the user's tokens", async () => {
     const { id } = await issue("dora", "dora-S3cret!");
-    const changed = await manageWithInput(["user", "set-password", "dora", "--password-stdin"], "dora-N3w-secret");
+    const changed = await stack.manage(["user", "set-password", "dora", "--password-stdin"], "dora-N3w-secret");
     expect(changed.code, changed.stderr).toBe(0);
     const afterChange = await connectClient(stack.url, id).listInstances({}).then(() => undefined, (e: unknown) => ConnectError.from(e));
     expect(afterChange?.code).toBe(Code.Unauthenticated);

@@ -190,11 +190,65 @@ describe("Trove v1.0 API", () => {
       instance: { name: "restored", flavorRef: "1", volume: { size: 1 }, datastore: { type: "redis" }, restorePoint: { backupRef: "no-such-backup" } },
     });
     expect(faultOf(noBackup).slice(0, 2)).toEqual(["itemNotFound", 404]);
-    expect((await trove(stack, "GET", `${base}/limits`, acme.reader)).json).toEqual({ limits: [{ verb: "ABSOLUTE" }] });
+    // /limits: the project's quotas in Trove's names with its usage (cache1: one instance of 1 GiB), then the token's rate limit.
+    const [absolute, rate] = (await trove(stack, "GET", `${base}/limits`, acme.reader)).json?.limits as Record<string, unknown>[];
+    expect(absolute).toEqual({
+      verb: "ABSOLUTE",
+      max_instances: 10,
+      max_volumes: 200,
+      max_ram: 65536,
+      max_backups: 50,
+      max_backup_gb: 500,
+      total_instances_used: 1,
+      total_volumes_used: 1,
+      total_ram_used: expect.any(Number),
+      total_backups_used: 0,
+      total_backup_gb_used: 0,
+    });
+    expect(absolute?.total_ram_used).toBeGreaterThan(0);
+    expect(rate).toMatchObject({ verb: "*", uri: "*", regex: ".*", value: 100, unit: "SECOND", burst: 300 });
+    // What the reader's bucket holds: this request took one, and 100 a second refill it.
+    expect(rate?.remaining).toBeGreaterThan(250);
+    expect(rate?.remaining).toBeLessThanOrEqual(300);
 
     expect((await trove(stack, "DELETE", `${base}/instances/${id}`, acme.reader)).status).toBe(403);
     const deleted = await trove(stack, "DELETE", `${base}/instances/${id}`, acme.member);
     expect(deleted).toEqual({ status: 202, json: undefined });
     await waitUntil(async () => ((await trove(stack, "GET", `${base}/instances/${id}`, acme.reader)).status === 404 ? true : undefined), "cache1 gone", 60_000, 300);
+  });
+
+  it("shows and sets quotas at /mgmt/quotas (admin), and refuses a create over quota with 413 overLimit", async () => {
+    const tight = await createTroveProject(stack, "tight");
+    const adminBase = `/v1.0/${await adminProjectId(stack)}`;
+    const shown = await trove(stack, "GET", `${adminBase}/mgmt/quotas/${tight.id}`, stack.token);
+    expect(shown.status).toBe(200);
+    expect(shown.json?.quotas).toEqual([
+      { resource: "instances", in_use: 0, reserved: 0, limit: 10 },
+      { resource: "volumes", in_use: 0, reserved: 0, limit: 200 },
+      { resource: "ram", in_use: 0, reserved: 0, limit: 65536 },
+      { resource: "backups", in_use: 0, reserved: 0, limit: 50 },
+      { resource: "backup_gb", in_use: 0, reserved: 0, limit: 500 },
+    ]);
+    // A member reads its own project's quotas, not another's, and sets none.
+    expect((await trove(stack, "GET", `/v1.0/${tight.id}/mgmt/quotas/${tight.id}`, tight.reader)).status).toBe(200);
+    expect(faultOf(await trove(stack, "GET", `/v1.0/${tight.id}/mgmt/quotas/${acme.id}`, tight.member)).slice(0, 2)).toEqual(["forbidden", 403]);
+    expect(faultOf(await trove(stack, "PUT", `/v1.0/${tight.id}/mgmt/quotas/${tight.id}`, tight.member, { quotas: { instances: 50 } })).slice(0, 2)).toEqual(["forbidden", 403]);
+    // Bad bodies change nothing.
+    expect(faultOf(await trove(stack, "PUT", `${adminBase}/mgmt/quotas/${tight.id}`, stack.token, { quotas: { cores: 1 } }))).toEqual([
+      "badRequest",
+      400,
+      'unknown quota resource "cores": use instances, volumes, ram, backups, backup_gb',
+    ]);
+    expect(faultOf(await trove(stack, "PUT", `${adminBase}/mgmt/quotas/${tight.id}`, stack.token, { quotas: { volumes: -2 } })).slice(0, 2)).toEqual(["badRequest", 400]);
+    const set = await trove(stack, "PUT", `${adminBase}/mgmt/quotas/${tight.id}`, stack.token, { quotas: { volumes: 1, ram: null, backups: "3" } });
+    expect(set).toEqual({ status: 200, json: { quotas: { volumes: 1, backups: 3 } } });
+    const limits = (await trove(stack, "GET", `/v1.0/${tight.id}/limits`, tight.reader)).json?.limits as Record<string, unknown>[];
+    expect(limits[0]).toMatchObject({ max_instances: 10, max_volumes: 1, max_ram: 65536, max_backups: 3 });
+
+    const over = await trove(stack, "POST", `/v1.0/${tight.id}/instances`, tight.member, {
+      instance: { name: "big", flavorRef: "1", volume: { size: 2 }, datastore: { type: "redis", version: "7" } },
+    });
+    expect(faultOf(over)).toEqual(["overLimit", 413, "quota exceeded for volume_gb: 0 in use + 2 requested > limit 1"]);
+    expect((await trove(stack, "GET", `/v1.0/${tight.id}/instances`, tight.member)).json).toEqual({ instances: [] });
   });
 });

@@ -101,7 +101,11 @@ afterAll(async () => {
 describe("rate limits through the gateway", () => {
   it("limits token A after its burst while token B still works, with a retry hint on every surface", async () => {
     const a = clients(secrets.a);
-    for (let i = 0; i < 20; i++) await a.flavors.listFlavors({});
+    // Trove's /limits shows the bucket as Trove's rate-limit row: 0.2 a second is 12 a minute.
+    const trove = (token: string) => fetch(`${url}/v1.0/${tenantId}/limits`, { headers: { "x-auth-token": token } });
+    const limits = ((await (await trove(secrets.a)).json()) as { limits: Record<string, unknown>[] }).limits;
+    expect(limits[1]).toMatchObject({ verb: "*", value: 12, unit: "MINUTE", remaining: 19, burst: 20 });
+    for (let i = 0; i < 19; i++) await a.flavors.listFlavors({});
     const err = await refusal(a.flavors.listFlavors({}));
     expect(err.code).toBe(Code.ResourceExhausted);
     expect(err.rawMessage).toMatch(/^rate limit exceeded for this token; retry in \d+\.\d s$/);
@@ -120,6 +124,12 @@ describe("rate limits through the gateway", () => {
     const body = (await res.json()) as { code: string; details: { "@type": string; retryDelay: string }[] };
     expect(body.code).toBe("resource_exhausted");
     expect(body.details).toEqual([{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: expect.stringMatching(/^\d+(\.\d+)?s$/) as string }]);
+
+    // Trove: 413 overLimit (as Trove's own rate limiter answers), with the Retry-After troveclient reads.
+    const troveRes = await trove(secrets.a);
+    expect(troveRes.status).toBe(413);
+    expect(Number(troveRes.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(((await troveRes.json()) as { overLimit: { message: string } }).overLimit.message).toMatch(/^rate limit exceeded for this token/);
   });
 
   it("does not limit health checks, which carry no token", async () => {

@@ -30,6 +30,19 @@ describe("token buckets", () => {
     expect(passed).toBe(5);
   });
 
+  it("peeks at what a bucket holds without taking any", () => {
+    const c = clock();
+    const buckets = createTokenBuckets({ ratePerSecond: 2, burst: 3, now: c.now });
+    expect(buckets.peek("a")).toBe(3);
+    buckets.take("a");
+    buckets.take("a");
+    expect(buckets.peek("a")).toBe(1);
+    expect(buckets.peek("a")).toBe(1);
+    c.advance(250);
+    expect(buckets.peek("a")).toBe(1.5);
+    expect(buckets.size()).toBe(1);
+  });
+
   it("keeps each key's bucket apart", () => {
     const c = clock();
     const buckets = createTokenBuckets({ ratePerSecond: 1, burst: 1, now: c.now });

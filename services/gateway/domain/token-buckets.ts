@@ -18,6 +18,8 @@ export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
 export interface TokenBuckets {
   /** Takes one request from `key`'s bucket, or says how long until it holds one. */
   take(key: string): TakeResult;
+  /** What `key`'s bucket holds now, without taking any (a bucket not in use is full): Trove's /limits shows it. */
+  peek(key: string): number;
   /** Buckets held now (for tests and metrics). */
   size(): number;
 }
@@ -37,13 +39,18 @@ export function createTokenBuckets({ ratePerSecond, burst, now = Date.now }: Tok
     for (const [key, bucket] of buckets) if (t - bucket.at >= refillMs) buckets.delete(key);
   }
 
+  /** The bucket's tokens at time `t`. */
+  function held(key: string, t: number): number {
+    const bucket = buckets.get(key) ?? { tokens: burst, at: t };
+    // A clock that steps back (tests, NTP) refills nothing rather than draining.
+    return Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * ratePerSecond);
+  }
+
   return {
     take(key) {
       const t = now();
       sweep(t);
-      const bucket = buckets.get(key) ?? { tokens: burst, at: t };
-      // A clock that steps back (tests, NTP) refills nothing rather than draining.
-      const tokens = Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * ratePerSecond);
+      const tokens = held(key, t);
       if (tokens < 1) {
         buckets.set(key, { tokens, at: t });
         // Rounded to the microsecond first, so float dust (1.0000000000000009 ms) does not add a whole ms.
@@ -53,6 +60,7 @@ export function createTokenBuckets({ ratePerSecond, burst, now = Date.now }: Tok
       buckets.set(key, { tokens: tokens - 1, at: t });
       return { ok: true };
     },
+    peek: (key) => held(key, now()),
     size: () => buckets.size,
   };
 }

@@ -4,14 +4,14 @@ import type { Backup } from "../../../gen/proto/hoard/v1/backup_pb.js";
 import { datastoreVersionIds } from "./catalogue.js";
 import { badRequestFault, faultForCode, TroveFault } from "./faults.js";
 import { optBool, optString, refuseUnsupported, reqString, wrapped } from "./json-body.js";
-import type { Links } from "./links.js";
 import { listBody, paginate } from "./pagination.js";
 import type { TroveRequest, TroveRoute } from "./router.js";
 import { troveBackupStatus } from "./status.js";
 import { troveTime } from "./time.js";
 
 /** Trove's backup view; size is GiB of what is stored, as Trove reports the stored object's size. */
-function backupView(b: Backup, links: Links, versionIds: Map<string, string>): Record<string, unknown> {
+function backupView(b: Backup, req: Pick<TroveRequest, "links" | "projectId">, versionIds: Map<string, string>): Record<string, unknown> {
+  const links = req.links;
   return {
     id: b.id,
     name: b.name,
@@ -26,6 +26,8 @@ function backupView(b: Backup, links: Links, versionIds: Map<string, string>): R
     parent_id: null,
     // troveclient reads version_id; an inactive version is not listed, so it may be unknown.
     datastore: { type: b.datastore, version: b.datastoreVersion, version_id: versionIds.get(`${b.datastore}/${b.datastoreVersion}`) ?? null },
+    // A backup is always of the caller's project: the RPCs refuse a path naming another.
+    project_id: req.projectId,
     links: links.resource("backups", b.id),
   };
 }
@@ -39,7 +41,7 @@ async function list(req: TroveRequest, instance: string, pagePath: string) {
   const shown = datastore ? backups.filter((b) => b.datastore === datastore) : backups;
   const ids = await datastoreVersionIds(req.rpc);
   const page = paginate(shown, (b) => b.id, req.query, req.links.url(pagePath));
-  return { status: 200, body: listBody("backups", { page: page.page.map((b) => backupView(b, req.links, ids)), links: page.links }) };
+  return { status: 200, body: listBody("backups", { page: page.page.map((b) => backupView(b, req, ids)), links: page.links }) };
 }
 
 export const backupRoutes: TroveRoute[] = [
@@ -61,7 +63,7 @@ export const backupRoutes: TroveRoute[] = [
         instance: reqString(b, "instance", "backup"),
         description: optString(b, "description", "backup") ?? "",
       });
-      return { status: 202, body: { backup: backup ? backupView(backup, req.links, await datastoreVersionIds(req.rpc)) : {} } };
+      return { status: 202, body: { backup: backup ? backupView(backup, req, await datastoreVersionIds(req.rpc)) : {} } };
     },
   },
   {
@@ -69,7 +71,7 @@ export const backupRoutes: TroveRoute[] = [
     path: "/backups/{id}",
     handle: async (req) => {
       const { backup } = await req.rpc.backups.getBackup({ id: req.params.id ?? "" });
-      return { status: 200, body: { backup: backup ? backupView(backup, req.links, await datastoreVersionIds(req.rpc)) : {} } };
+      return { status: 200, body: { backup: backup ? backupView(backup, req, await datastoreVersionIds(req.rpc)) : {} } };
     },
   },
   { method: "DELETE", path: "/backups/{id}", handle: async (req) => (await req.rpc.backups.deleteBackup({ id: req.params.id ?? "" }), { status: 202 }) },

@@ -15,7 +15,8 @@ import type { HoardClients } from "./rpc-clients.js";
 import type { TroveRequest, TroveRoute } from "./router.js";
 
 function versionView(v: DatastoreVersion, datastoreId: string, links: Links): Record<string, unknown> {
-  return { id: v.id, name: v.name, datastore: datastoreId, active: v.active, links: links.resource("datastores/versions", v.id) };
+  // Hoard's version names are the engine's version numbers, which newer Trove sends as "version".
+  return { id: v.id, name: v.name, version: v.name, datastore: datastoreId, active: v.active, links: links.resource("datastores/versions", v.id) };
 }
 
 function datastoreView(d: Datastore, links: Links): Record<string, unknown> {
@@ -25,7 +26,7 @@ function datastoreView(d: Datastore, links: Links): Record<string, unknown> {
     name: d.name,
     links: links.resource("datastores", d.id),
     ...(byName ? { default_version: byName.id } : {}),
-    versions: d.versions.map((v) => ({ id: v.id, name: v.name, links: links.resource("datastores/versions", v.id) })),
+    versions: d.versions.map((v) => ({ id: v.id, name: v.name, version: v.name, links: links.resource("datastores/versions", v.id) })),
   };
 }
 

@@ -20,6 +20,7 @@ function configurationListView(c: Configuration, links: Links, versionIds: Map<s
     updated: troveTime(c.updatedAt),
     datastore_name: c.datastore,
     datastore_version_name: c.datastoreVersion,
+    datastore_version_number: c.datastoreVersion,
     datastore_version_id: versionIds.get(`${c.datastore}/${c.datastoreVersion}`) ?? null,
     links: links.resource("configurations", c.id),
   };

@@ -34,6 +34,16 @@ describe("Trove faults", () => {
     expect(faultOf(new TroveFault({ name: "overLimit", status: 413 }, "big"))?.status).toBe(413);
   });
 
+  it("keeps a rate-limited call's Retry-After", () => {
+    const limited = new ConnectError("rate limit exceeded for this token; retry in 0.4 s", Code.ResourceExhausted, { "retry-after": "1" });
+    expect(faultOf(limited)).toEqual({
+      status: 413,
+      body: { overLimit: { code: 413, message: "rate limit exceeded for this token; retry in 0.4 s" } },
+      headers: { "retry-after": "1" },
+    });
+    expect(faultOf(new ConnectError("quota exceeded", Code.ResourceExhausted))?.headers).toBeUndefined();
+  });
+
   it("leaves anything else to the caller (a bug, logged, answered 500 without its cause)", () => {
     expect(faultOf(new Error("secret detail"))).toBeUndefined();
   });

@@ -70,18 +70,30 @@ export function notImplementedFault(message: string): TroveFault {
   return new TroveFault(byCode.get(Code.Unimplemented) ?? instanceFault, message);
 }
 
-/** Status and body for anything thrown while serving a Trove request; undefined for a bug. */
-export function faultOf(err: unknown): { status: number; body: Record<string, { code: number; message: string }> } | undefined {
+/** What a fault answers: status, body and the headers that go with it. */
+export interface FaultAnswer {
+  status: number;
+  body: Record<string, { code: number; message: string }>;
+  /** Retry-After of a rate-limited call (troveclient keeps it on its OverLimit error), when there is one. */
+  headers?: Record<string, string>;
+}
+
+/** Status, body and headers for anything thrown while serving a Trove request; undefined for a bug. */
+export function faultOf(err: unknown): FaultAnswer | undefined {
   let kind: FaultKind;
   let message: string;
+  let retryAfter: string | null = null;
   if (err instanceof TroveFault) {
     kind = err.kind;
     message = err.message;
   } else if (err instanceof ConnectError) {
     kind = faultForCode(err.code);
     message = err.rawMessage;
+    retryAfter = err.metadata.get("retry-after");
   } else {
     return undefined;
   }
-  return { status: kind.status, body: { [kind.name]: { code: kind.status, message } } };
+  const answer: FaultAnswer = { status: kind.status, body: { [kind.name]: { code: kind.status, message } } };
+  if (retryAfter !== null) answer.headers = { "retry-after": retryAfter };
+  return answer;
 }

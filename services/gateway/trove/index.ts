@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { pathProjectKey } from "../context.js";
+import { pathProjectKey, principalKey } from "../context.js";
+import type { TokenBuckets } from "../domain/token-buckets.js";
 import type { NodeHandlerFn, NodeServerRequest } from "../rest/index.js";
 import type { HttpMount } from "../server/index.js";
 import { backupRoutes } from "./backups.js";
@@ -16,6 +17,7 @@ import { databaseRoutes } from "./databases.js";
 import { badRequestFault, faultOf, notFoundFault, TroveFault } from "./faults.js";
 import { instanceRoutes } from "./instances.js";
 import { limitRoutes } from "./limits.js";
+import { quotaRoutes } from "./quotas.js";
 import { createLinks } from "./links.js";
 import { rootRoutes } from "./root.js";
 import { matchRoute, pathSegments, type TroveRoute } from "./router.js";
@@ -33,12 +35,15 @@ export const troveRoutes: readonly TroveRoute[] = [
   ...configurationRoutes,
   ...catalogueRoutes,
   ...limitRoutes,
+  ...quotaRoutes,
 ];
 
 export interface TroveMountOptions {
   readonly logger: Logger;
   /** Largest accepted request body; default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /** The per-token rate limit the RPCs enforce, for /limits; absent when there is none. */
+  readonly rateLimit?: { readonly ratePerSecond: number; readonly burst: number; readonly buckets: TokenBuckets };
 }
 
 type Response = Parameters<NodeHandlerFn>[1];
@@ -55,7 +60,7 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
       const fault = faultOf(err);
       if (!fault) logger.error({ err, requestId, path: req.url }, "Trove request failed");
       const out = fault ?? { status: 500, body: { instanceFault: { code: 500, message: `internal error (request ${requestId})` } } };
-      if (!res.headersSent) send(res, out.status, out.body, requestId);
+      if (!res.headersSent) send(res, out.status, out.body, requestId, "headers" in out ? out.headers : undefined);
       else res.end();
     });
   };
@@ -80,7 +85,13 @@ export function createTroveMounts(resolve: ResolveHandler, options: TroveMountOp
     const contextValues = createContextValues();
     contextValues.set(pathProjectKey, projectId);
     const rpc = createHoardClients(resolve, { token, requestId, contextValues });
-    const out = await route.handle({ params, query: url.searchParams, body, rpc, links: createLinks(root, projectId) });
+    // The RPCs' authentication leaves the caller in these context values (they are the handlers' own).
+    const rateLimit = () => {
+      const principal = contextValues.get(principalKey);
+      const limit = options.rateLimit;
+      return limit && principal ? { ratePerSecond: limit.ratePerSecond, burst: limit.burst, tokens: limit.buckets.peek(principal.tokenId) } : undefined;
+    };
+    const out = await route.handle({ params, query: url.searchParams, body, rpc, projectId, links: createLinks(root, projectId), rateLimit });
     send(res, out.status, out.body, requestId);
   }
 
@@ -119,7 +130,7 @@ async function readJson(req: NodeServerRequest, limit: number): Promise<unknown>
   }
 }
 
-function send(res: Response, status: number, body: unknown, requestId: string): void {
+function send(res: Response, status: number, body: unknown, requestId: string, extraHeaders: Record<string, string> = {}): void {
   const r = res as unknown as { writeHead(s: number, h: Record<string, string>): void; end(d?: string): void };
   if (body === undefined) {
     r.writeHead(status, { "content-length": "0", "x-openstack-request-id": requestId });
@@ -127,6 +138,6 @@ function send(res: Response, status: number, body: unknown, requestId: string): 
     return;
   }
   const text = JSON.stringify(body);
-  r.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), "x-openstack-request-id": requestId });
+  r.writeHead(status, { ...extraHeaders, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), "x-openstack-request-id": requestId });
   r.end(text);
 }

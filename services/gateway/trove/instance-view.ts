@@ -14,7 +14,8 @@ export function instanceListView(i: Instance, links: Links): Record<string, unkn
     operating_status: troveOperatingStatus(i.operatingStatus),
     links: links.resource("instances", i.id),
     flavor: { id: i.flavorId, links: links.resource("flavors", i.flavorId) },
-    datastore: { type: i.datastore, version: i.datastoreVersion },
+    // Hoard's version names are version numbers ("15"), so both fields read the same.
+    datastore: { type: i.datastore, version: i.datastoreVersion, version_number: i.datastoreVersion },
     // Hoard never publishes an instance on a public network; its address is private.
     access: { is_public: false },
     volume: { size: i.volume?.sizeGb ?? 0 },

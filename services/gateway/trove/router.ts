@@ -13,7 +13,18 @@ export interface TroveRequest {
   readonly body: unknown;
   /** Hoard's RPCs, as the caller (token, path project). */
   readonly rpc: HoardClients;
+  /** The project in the path, which every RPC checks is the token's. */
+  readonly projectId: string;
   readonly links: Links;
+  /** The caller's rate limit and what its bucket holds, once an RPC has authenticated it; undefined when there is none. */
+  rateLimit(): TroveRateLimit | undefined;
+}
+
+/** A token's rate limit: `ratePerSecond` on average, `burst` at once, `tokens` requests left now. */
+export interface TroveRateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  readonly tokens: number;
 }
 
 /** What a handler answers: a status and, unless it is a bodyless 202/204, a JSON body. */

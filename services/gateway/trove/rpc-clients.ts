@@ -12,6 +12,7 @@ import { DatastoreService } from "../../../gen/proto/hoard/v1/datastore_pb.js";
 import { FlavorService } from "../../../gen/proto/hoard/v1/flavor_pb.js";
 import { InstanceService } from "../../../gen/proto/hoard/v1/instance_pb.js";
 import { ManageService } from "../../../gen/proto/hoard/v1/manage_pb.js";
+import { QuotaService } from "../../../gen/proto/hoard/v1/quota_pb.js";
 import { RootService } from "../../../gen/proto/hoard/v1/root_pb.js";
 import { UserService } from "../../../gen/proto/hoard/v1/user_pb.js";
 
@@ -29,6 +30,7 @@ export interface HoardClients {
   datastores: Client<typeof DatastoreService>;
   flavors: Client<typeof FlavorService>;
   manage: Client<typeof ManageService>;
+  quotas: Client<typeof QuotaService>;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createHoardClients(resolve: ResolveHandler, call: { token: strin
     datastores: client(DatastoreService),
     flavors: client(FlavorService),
     manage: client(ManageService),
+    quotas: client(QuotaService),
   };
 }
 
