@@ -218,6 +218,23 @@ describe("postgresql incremental backups (archived WAL) through the file driver"
     expect(await postgres.digest(copy)).toEqual(chain.atInc2);
     // Promoted and writable.
     await postgres.sql(copy, "insert into u values (100000, 'new')");
+
+    // A further increment needs the WAL since inc2, which went with the archive (the source archived it
+    // flushed past it) when the point-in-time restore ran: it fails naming the missing file rather than store a chain with a gap.
+    const backups = serviceClient(BackupService, stack.url, stack.token);
+    const started = (await backups.createBackup({ instance: "pch-pg", name: "pch-inc3", incremental: true })).backup;
+    const failed = await waitUntil(
+      async () => {
+        const { backup } = await backups.getBackup({ id: started?.id ?? "" });
+        return backup?.state === BackupState.FAILED || backup?.state === BackupState.COMPLETED ? backup : undefined;
+      },
+      "the increment on a pruned archive",
+      120_000,
+      200,
+    );
+    expect(failed.state).toBe(BackupState.FAILED);
+    expect(failed.fault).toMatch(/WAL archive lacks [0-9A-F]{24}.*take a full backup/);
+    await waitForStatus(stack, chain.source.id, InstanceStatus.ACTIVE);
   });
 
   it("a flipped byte in an increment's stored object fails the restore naming it; nothing ACTIVE comes of it", { timeout: 200_000 }, async () => {
