@@ -219,8 +219,9 @@ describe("postgresql incremental backups (archived WAL) through the file driver"
     // Promoted and writable.
     await postgres.sql(copy, "insert into u values (100000, 'new')");
 
-    // A further increment needs the WAL since inc2, which went with the archive (the source archived it
-    // flushed past it) when the point-in-time restore ran: it fails naming the missing file rather than store a chain with a gap.
+    // A further increment needs the WAL since inc2, which the source archived (the point-in-time
+    // restore flushed it) and which went with the archive: it fails naming the missing file rather
+    // than store a chain with a gap.
     const backups = serviceClient(BackupService, stack.url, stack.token);
     const started = (await backups.createBackup({ instance: "pch-pg", name: "pch-inc3", incremental: true })).backup;
     const failed = await waitUntil(
