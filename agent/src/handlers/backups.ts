@@ -12,6 +12,12 @@ import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
 import { adoptWalArchive, archivedWalOf, flushArchive, recoverySpecOf, type AgentWal } from "./wal.js";
 
+/**
+ * The server archives a switched WAL file within moments; a shipper that cannot store it for this
+ * long fails the incremental backup (naming its error) instead of holding it for the call's hours.
+ */
+const FLUSH_TIMEOUT_MS = 120_000;
+
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
 export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined): BackupHandlers {
@@ -21,7 +27,8 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
       const dataKey = checkedKey(req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
       // Engines with a WAL archive take increments from it: everything up to now goes in first.
-      const archived = req.incremental && wal?.shipper ? await archivedWalOf(await flushArchive(lifecycle, wal, nc, ctx.signal)) : undefined;
+      const flushSignal = AbortSignal.any([ctx.signal, AbortSignal.timeout(FLUSH_TIMEOUT_MS)]);
+      const archived = req.incremental && wal?.shipper ? await archivedWalOf(await flushArchive(lifecycle, wal, nc, flushSignal)) : undefined;
       return lifecycle.backup(async (backups) => {
         if (req.incremental && backups.incremental !== true) throw new FailedPreconditionError("this engine takes full backups only, not incremental ones");
         const parent = req.incremental ? { details: req.parentDetails, ...(archived ? { wal: archived } : {}) } : undefined;
