@@ -21,6 +21,7 @@ import type {
   PrepareSpec,
   RestoreSpec,
   ServerSettings,
+  SwitchedSegment,
 } from "./datastores/manager.js";
 import { describeError, toOperationError } from "./errors.js";
 import { serviceStatusOf, type Phase, type StatusReport } from "./status.js";
@@ -75,7 +76,7 @@ export interface Lifecycle {
   /** Makes the engine keep its WAL for the shipper (FAILED_PRECONDITION for engines without WAL archiving). */
   enableWalArchiving(): Promise<void>;
   /** Commits and switches to a new WAL file, like an administrative call; names the last complete file. */
-  switchWal(signal: AbortSignal): Promise<{ segment: string; lsn: string }>;
+  switchWal(signal: AbortSignal): Promise<SwitchedSegment>;
   /** Runs a backup like an administrative call: a healthy server, no lifecycle operation alongside. */
   backup<T>(run: (backups: DatastoreBackups) => Promise<T>, signal: AbortSignal): Promise<T>;
   start(signal: AbortSignal): Promise<void>;

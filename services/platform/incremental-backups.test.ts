@@ -6,7 +6,7 @@ import { requireIncrementalBackups, takesIncrementalBackups } from "./incrementa
 describe("incremental backups per engine", () => {
   it.each([
     ["mariadb", true],
-    ["postgresql", false],
+    ["postgresql", true],
     ["redis", false],
     ["no-such-engine", false],
   ])("%s: %s", (engine, takes) => {

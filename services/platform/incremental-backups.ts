@@ -5,7 +5,7 @@ import { FailedPreconditionError } from "./errors.js";
 
 const incrementalEngines: Readonly<Record<string, boolean>> = {
   mariadb: true, // mariadb-backup --incremental-lsn from the parent's to_lsn
-  postgresql: false, // not yet: increments from archived WAL
+  postgresql: true, // the WAL archived since the parent, copied into the backup
   redis: false, // an RDB snapshot is always the whole dataset
 };
 

@@ -191,8 +191,8 @@ export interface RestoreSpec extends ServerSettings {
   recovery?: RecoverySpec;
 }
 
-/** Where WAL replay stops: a moment (point-in-time restore). An LSN would fit here too. */
-export type RecoveryTarget = { kind: "time"; time: Date };
+/** Where WAL replay stops: a moment (point-in-time restore), or a WAL position (an incremental backup's end). */
+export type RecoveryTarget = { kind: "time"; time: Date } | { kind: "lsn"; lsn: string };
 
 /** The source instance's archived WAL and how far to replay it. */
 export interface RecoverySpec {
@@ -213,7 +213,17 @@ export interface DatastoreWal {
    * Commits a transaction (so replay has a commit after any earlier moment to stop at) and
    * switches to a new WAL file; names the last complete one. Needs a healthy server.
    */
-  switchSegment(signal: AbortSignal): Promise<{ segment: string; lsn: string }>;
+  switchSegment(signal: AbortSignal): Promise<SwitchedSegment>;
+}
+
+/** What switchSegment did. */
+export interface SwitchedSegment {
+  /** The WAL file the switch completed. */
+  segment: string;
+  /** The switch's end position (the start of the next file). */
+  lsn: string;
+  /** The position after the commit switchSegment wrote: a replay that reaches it holds everything committed before the switch. */
+  stopLsn: string;
 }
 
 /** What a backup tool's output is: a tar from pg_basebackup, an xbstream from mariadb-backup, a tar holding a Redis RDB and ACL file. */
@@ -245,8 +255,19 @@ export type OpenBackupObject = (signal: AbortSignal) => Promise<Readable>;
 
 /** What an incremental backup builds on. */
 export interface BackupParent {
-  /** The parent backup's BackupFacts.details, as recorded (MariaDB: its toLsn). */
+  /** The parent backup's BackupFacts.details, as recorded (MariaDB: its toLsn; PostgreSQL: its startLsn or stopSegment). */
   details: Record<string, string>;
+  /** The instance's WAL archive just after a switch (engines whose increments are archived WAL). */
+  wal?: ArchivedWal;
+}
+
+/** The instance's own WAL archive, once the switched file is in it. */
+export interface ArchivedWal {
+  switched: SwitchedSegment;
+  /** Names of the archived files (segments, histories), sorted. */
+  files: string[];
+  /** Streams one archived file, decrypted and checked. */
+  open(name: string, signal: AbortSignal): Promise<Readable>;
 }
 
 /** Backups and restores of whole instances, as byte streams (compression, encryption and storage are the caller's). */

@@ -10,7 +10,13 @@ import { FailedPreconditionError, InvalidArgumentError } from "../../../services
 import type { OpenBackupObject } from "../datastores/manager.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
-import { adoptWalArchive, recoverySpecOf, type AgentWal } from "./wal.js";
+import { adoptWalArchive, archivedWalOf, flushArchive, recoverySpecOf, type AgentWal } from "./wal.js";
+
+/**
+ * The server archives a switched WAL file within moments; a shipper that cannot store it for this
+ * long fails the incremental backup (naming its error) instead of holding it for the call's hours.
+ */
+const FLUSH_TIMEOUT_MS = 120_000;
 
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
@@ -20,9 +26,13 @@ export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefi
       if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
       const dataKey = checkedKey(req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
+      // Engines with a WAL archive take increments from it: everything up to now goes in first.
+      const flushSignal = AbortSignal.any([ctx.signal, AbortSignal.timeout(FLUSH_TIMEOUT_MS)]);
+      const archived = req.incremental && wal?.shipper ? await archivedWalOf(await flushArchive(lifecycle, wal, nc, flushSignal)) : undefined;
       return lifecycle.backup(async (backups) => {
         if (req.incremental && backups.incremental !== true) throw new FailedPreconditionError("this engine takes full backups only, not incremental ones");
-        const stream = await backups.backup(ctx.signal, req.incremental ? { details: req.parentDetails } : undefined);
+        const parent = req.incremental ? { details: req.parentDetails, ...(archived ? { wal: archived } : {}) } : undefined;
+        const stream = await backups.backup(ctx.signal, parent);
         const key = `${req.backupId}/${req.incremental ? "incremental" : "full"}`;
         const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal }), stream.done]);
         return {

@@ -86,7 +86,8 @@ export const createWorkflow: Workflow = async (ctx) => {
     if (instance.sourceBackupId) {
       // Restored instances get their databases and users from the backup, not from the request.
       const chain = await store.backupChain(instance.sourceBackupId);
-      // Point-in-time restores start from a full PostgreSQL backup: the chain is that one backup.
+      // A point-in-time restore replays the source instance's archive past the chain's backups (their
+      // own WAL first, for an incremental one), up to the moment.
       const recoveryTarget = instance.restoreTime ? await pointInTimeTarget(ctx, chain[0]!.instanceId, instance.restoreTime) : undefined;
       await agent.restore(
         {

@@ -26,6 +26,7 @@ import { checkPrepareSpec, checkRestoreSpec } from "./spec-checks.js";
 import { probeServer } from "./status.js";
 import { copyTemplate, dataDirState, ensureTemplate, flushCopy } from "./template.js";
 import { createPostgresqlWal } from "./wal.js";
+import { incrementalBackup } from "./wal-increment.js";
 
 /** Tuning knobs of the manager; the defaults suit production. */
 export interface PostgresqlManagerOptions {
@@ -135,8 +136,10 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
   };
 
   const backups: DatastoreBackups = {
-    backup: (signal) => serial(() => backupServer(ctx, signal)), // the queue for the set-up only, not the copy
-    restore: (data, spec, signal) =>
+    incremental: true, // the WAL archived since the parent (wal-increment.ts)
+    // The queue for the set-up only, not the copy.
+    backup: (signal, parent) => serial(() => (parent ? incrementalBackup(ctx, signal, parent) : backupServer(ctx, signal))),
+    restore: (data, spec, signal, increments) =>
       serial(async () => {
         signal.throwIfAborted();
         checkRunnable();
@@ -144,7 +147,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
         await clearForRestore(ctx, stopTimeout, signal);
         wantRunning = true;
         const undoStop = (): Promise<void> => stopServer(ctx, stopTimeout, new AbortController().signal);
-        await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, () => restoreServer(ctx, data, spec, startTimeout, signal)).catch((err: unknown) => {
+        await restoreOrUndo(paths.dataDir, ctx.logger, undoStop, () => restoreServer(ctx, data, spec, startTimeout, signal, increments)).catch((err: unknown) => {
           wantRunning = false;
           throw err;
         });

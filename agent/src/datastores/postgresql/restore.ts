@@ -4,7 +4,8 @@
 // then given this instance's hoard.conf, pg_hba.conf and pg_ident.conf. The first start replays
 // the WAL from backup_label's checkpoint to the backup's end point; then the superuser gets this
 // instance's admin password. Databases, roles and their passwords are the source's. A
-// point-in-time restore replays the source's archived WAL on top first (recovery.ts).
+// point-in-time restore replays the source's archived WAL on top first, a restore of an
+// incremental chain its increments' WAL (recovery.ts).
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -13,14 +14,14 @@ import { writeOwnedFile } from "../common/owned-file.js";
 import { buildDataDir } from "../common/restore-target.js";
 import { feedTool } from "../common/tool-stream.js";
 import { DatastoreBackupStreamError, DatastoreEngineError, DatastorePreconditionError } from "../errors.js";
-import type { RestoreSpec } from "../manager.js";
+import type { OpenBackupObject, RestoreSpec } from "../manager.js";
 import { setAdminPassword, withAdminSession } from "./admin.js";
 import { writeAgentState } from "./agent-state.js";
 import { ensureServerDirs, startServer, stopServer } from "./app.js";
 import { writeConfigFiles } from "./config-files.js";
 import type { InstanceContext } from "./context.js";
 import { runCommand } from "./exec.js";
-import { clearStagedWal, replayAndPromote, stageArchivedWal } from "./recovery.js";
+import { clearStagedWal, replayAndPromote, stageWal } from "./recovery.js";
 import { dataDirState, flushCopy } from "./template.js";
 
 /**
@@ -60,6 +61,7 @@ export async function restoreServer(
   spec: RestoreSpec,
   startTimeoutSeconds: number,
   signal: AbortSignal,
+  increments: readonly OpenBackupObject[] = [],
 ): Promise<void> {
   const began = performance.now();
   await buildDataDir(ctx.paths.dataDir, ctx.switchTo, signal, (staging) => extractBackup(ctx, data, staging, signal));
@@ -71,12 +73,13 @@ export async function restoreServer(
   await writeAgentState(ctx, { settings, logSwitches: {} }, false);
   let walFiles = 0;
   try {
-    if (spec.recovery) walFiles = await stageArchivedWal(ctx, spec.recovery, signal);
+    const replay = await stageWal(ctx, spec.recovery, increments, signal);
+    walFiles = replay?.files ?? 0;
     await flushCopy(ctx, signal);
-    if (spec.recovery) await replayAndPromote(ctx, spec.recovery.target, signal);
+    if (replay) await replayAndPromote(ctx, replay.target, signal);
     else await startServer(ctx, startTimeoutSeconds, signal);
   } finally {
-    if (spec.recovery) await clearStagedWal(ctx);
+    await clearStagedWal(ctx);
   }
   await withAdminSession(ctx, "postgres", signal, (client) => setAdminPassword(client, spec.adminPassword));
   await writeOwnedFile(ctx.paths.preparedMarker, `${JSON.stringify({ preparedAt: new Date().toISOString(), restored: true })}\n`, ctx.switchTo);
