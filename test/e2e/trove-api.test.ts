@@ -163,6 +163,10 @@ describe("Trove v1.0 API", () => {
     // reset_status is an operator's action: a member is refused.
     expect(faultOf(await trove(stack, "POST", `${base}/instances/${id}/action`, acme.member, { reset_status: {} })).slice(0, 2)).toEqual(["forbidden", 403]);
     expect((await trove(stack, "GET", `${base}/instances/${id}/backups`, acme.reader)).json).toEqual({ backups: [] });
+    // Incremental backups go to the RPC, which knows Redis takes none: refused, nothing recorded.
+    const increment = await trove(stack, "POST", `${base}/backups`, acme.member, { backup: { name: "inc", instance: id, incremental: 1 } });
+    expect(faultOf(increment)[2]).toMatch(/incremental/i);
+    expect((await trove(stack, "GET", `${base}/instances/${id}/backups`, acme.reader)).json).toEqual({ backups: [] });
     const live = (await trove(stack, "GET", `${base}/instances/${id}/configuration`, acme.reader)).json as { instance: { configuration: Record<string, string> } };
     expect(live.instance.configuration.maxclients).toMatch(/^\d+$/);
 

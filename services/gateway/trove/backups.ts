@@ -2,7 +2,7 @@
 import { Code } from "@connectrpc/connect";
 import type { Backup } from "../../../gen/proto/hoard/v1/backup_pb.js";
 import { datastoreVersionIds } from "./catalogue.js";
-import { badRequestFault, faultForCode, TroveFault } from "./faults.js";
+import { faultForCode, TroveFault } from "./faults.js";
 import { optBool, optString, refuseUnsupported, reqString, wrapped } from "./json-body.js";
 import { listBody, paginate } from "./pagination.js";
 import type { TroveRequest, TroveRoute } from "./router.js";
@@ -23,7 +23,7 @@ function backupView(b: Backup, req: Pick<TroveRequest, "links" | "projectId">, v
     updated: troveTime(b.completedAt ?? b.createdAt),
     size: Math.round((Number(b.storedBytes) / 1024 ** 3) * 1e6) / 1e6,
     status: troveBackupStatus(b.state),
-    parent_id: null,
+    parent_id: b.parentId || null,
     // troveclient reads version_id; an inactive version is not listed, so it may be unknown.
     datastore: { type: b.datastore, version: b.datastoreVersion, version_id: versionIds.get(`${b.datastore}/${b.datastoreVersion}`) ?? null },
     // A backup is always of the caller's project: the RPCs refuse a path naming another.
@@ -56,12 +56,16 @@ export const backupRoutes: TroveRoute[] = [
     path: "/backups",
     handle: async (req) => {
       const b = wrapped(req.body, "backup");
-      refuseUnsupported(b, ["parent_id", "restore_from", "swift_container", "storage_driver"], "backup", "Hoard stores backups in its own storage and takes full backups");
-      if (optBool(b, "incremental", "backup")) throw badRequestFault("backup.incremental is not supported: Hoard takes full backups");
+      refuseUnsupported(b, ["restore_from", "swift_container", "storage_driver"], "backup", "Hoard stores backups in its own storage");
+      // As in Trove: parent_id makes an increment on that backup; incremental alone builds on the
+      // instance's newest completed one. Engines without increments (Redis) are refused by the RPC.
+      const parent = optString(b, "parent_id", "backup") ?? "";
       const { backup } = await req.rpc.backups.createBackup({
         name: reqString(b, "name", "backup"),
         instance: reqString(b, "instance", "backup"),
         description: optString(b, "description", "backup") ?? "",
+        incremental: parent !== "" || (optBool(b, "incremental", "backup") ?? false),
+        parent,
       });
       return { status: 202, body: { backup: backup ? backupView(backup, req, await datastoreVersionIds(req.rpc)) : {} } };
     },
@@ -74,5 +78,6 @@ export const backupRoutes: TroveRoute[] = [
       return { status: 200, body: { backup: backup ? backupView(backup, req, await datastoreVersionIds(req.rpc)) : {} } };
     },
   },
-  { method: "DELETE", path: "/backups/{id}", handle: async (req) => (await req.rpc.backups.deleteBackup({ id: req.params.id ?? "" }), { status: 202 }) },
+  // Trove's delete also removes the incremental backups built on it.
+  { method: "DELETE", path: "/backups/{id}", handle: async (req) => (await req.rpc.backups.deleteBackup({ id: req.params.id ?? "", cascade: true }), { status: 202 }) },
 ];
