@@ -7,6 +7,7 @@ import type { BackupObject, BackupStorage as StorageMessage, GuestAgentService }
 import { readBackupObject, writeBackupObject } from "../../../services/platform/backup/index.js";
 import { openBackupStorage } from "../../../services/platform/backup-settings.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../../../services/platform/errors.js";
+import type { BackupProgressRegistry } from "../backup-progress.js";
 import type { OpenBackupObject } from "../datastores/manager.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
@@ -14,24 +15,25 @@ import { adoptWalArchive, recoverySpecOf, type AgentWal } from "./wal.js";
 
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
-export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined): BackupHandlers {
+export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined, progress: BackupProgressRegistry): BackupHandlers {
   return {
     async backup(req, ctx) {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
       const dataKey = checkedKey(req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
-      return lifecycle.backup(async (backups) => {
+      return progress.track(req.backupId, (entry) => lifecycle.backup(async (backups) => {
         if (req.incremental && backups.incremental !== true) throw new FailedPreconditionError("this engine takes full backups only, not incremental ones");
         const stream = await backups.backup(ctx.signal, req.incremental ? { details: req.parentDetails } : undefined);
+        void entry.estimate(req.incremental ? undefined : backups.estimateFullBytes?.bind(backups, ctx.signal)); // nothing predicts an increment's size
         const key = `${req.backupId}/${req.incremental ? "incremental" : "full"}`;
-        const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal }), stream.done]);
+        const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal, onPlainBytes: entry.advance }), stream.done]);
         return {
           objects: [{ key: object.key, sha256: object.sha256, plainBytes: BigInt(object.plainBytes), storedBytes: BigInt(object.storedBytes) }],
           format: facts.format,
           engineVersion: facts.engineVersion,
           details: facts.details,
         };
-      }, ctx.signal);
+      }, ctx.signal));
     },
 
     async restore(req, ctx) {

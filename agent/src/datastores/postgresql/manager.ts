@@ -13,6 +13,7 @@ import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, with
 import { writeAgentState } from "./agent-state.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
 import { backupServer } from "./backup.js";
+import { estimateFullBackupBytes } from "./backup-estimate.js";
 import { writeCheckedConfigFiles } from "./config-check.js";
 import { writeConfigFiles } from "./config-files.js";
 import { configure, nextState } from "./configure.js";
@@ -136,6 +137,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
 
   const backups: DatastoreBackups = {
     backup: (signal) => serial(() => backupServer(ctx, signal)), // the queue for the set-up only, not the copy
+    estimateFullBytes: (signal) => estimateFullBackupBytes(ctx, signal),
     restore: (data, spec, signal) =>
       serial(async () => {
         signal.throwIfAborted();
