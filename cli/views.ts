@@ -166,6 +166,9 @@ export function backupView(b: Backup): Record<string, unknown> {
     parent_id: b.parentId || null,
     size_bytes: Number(b.sizeBytes),
     stored_bytes: Number(b.storedBytes),
+    progress_bytes: Number(b.progressBytes),
+    estimated_bytes: b.estimatedBytes === undefined ? null : Number(b.estimatedBytes),
+    progress_percent: b.progressPercent ?? null,
     storage: b.storage,
     volume_size: b.volumeSizeGb,
     fault: b.fault,
@@ -191,13 +194,34 @@ export function backupScheduleView(s: BackupSchedule): Record<string, unknown> {
   };
 }
 
-/** A backup as a Field/Value table: the same fields, with sizes people read ("12.3 MiB"). */
+/** A backup as a Field/Value table: the same fields, with sizes people read ("12.3 MiB") and progress in one line. */
 export function backupFields(b: Backup): Record<string, unknown> {
-  const readable: Record<string, [string, string]> = {
+  const readable: Record<string, [string, string] | null> = {
     size_bytes: ["size", backupSize(b, b.sizeBytes)],
     stored_bytes: ["stored_size", backupSize(b, b.storedBytes)],
+    progress_bytes: ["progress", backupProgressText(b)],
+    estimated_bytes: null,
+    progress_percent: null,
   };
-  return Object.fromEntries(Object.entries(backupView(b)).map(([key, value]) => readable[key] ?? [key, value]));
+  return Object.fromEntries(
+    Object.entries(backupView(b)).flatMap(([key, value]) => {
+      const shown = readable[key];
+      if (shown === null) return [];
+      return [shown ?? [key, value]];
+    }),
+  );
+}
+
+/**
+ * How far a backup has got, for people: "42% (110.5 MiB of about 262.0 MiB)", "110.5 MiB so far"
+ * when the engine gave no estimate, "100% (262.4 MiB)" once COMPLETED, "" when nothing is known.
+ */
+export function backupProgressText(b: Backup): string {
+  const done = humanBytes(b.progressBytes);
+  if (b.state === BackupState.COMPLETED) return `100% (${humanBytes(b.sizeBytes)})`;
+  if (b.state !== BackupState.BUILDING) return "";
+  if (b.progressPercent !== undefined && b.estimatedBytes !== undefined) return `${b.progressPercent}% (${done} of about ${humanBytes(b.estimatedBytes)})`;
+  return b.progressBytes > 0n ? `${done} so far` : "";
 }
 
 /** Columns of `backup list` (as `openstack database backup list`, with sizes and where it came from). */

@@ -7,7 +7,7 @@ import { BackupState, type Backup } from "../gen/proto/hoard/v1/backup_pb.js";
 import { InstanceStatus, type Instance } from "../gen/proto/hoard/v1/instance_pb.js";
 import { callTimeoutMs, type HoardClients } from "./connection.js";
 import { CommandFailedError, oneLine } from "./errors.js";
-import { backupStateLabel, statusLabel } from "./views.js";
+import { backupProgressText, backupStateLabel, statusLabel } from "./views.js";
 
 /** Default of `--timeout`, in seconds. */
 export const defaultWaitSeconds = 600;
@@ -86,7 +86,12 @@ export async function waitForBackup(clients: HoardClients, id: string, label: st
     goal: `become ${backupStateLabel(BackupState.COMPLETED)}`,
     fetch: async (timeoutMs) => (await clients.backups.getBackup({ id }, { timeoutMs })).backup,
     goneIsDone: false,
-    describe: (b) => backupStateLabel(b.state) || "UNKNOWN",
+    // BUILDING lines carry the progress, so a line appears whenever the backup moves on.
+    describe: (b) => {
+      const state = backupStateLabel(b.state) || "UNKNOWN";
+      const progress = b.state === BackupState.BUILDING ? backupProgressText(b) : "";
+      return progress === "" ? state : `${state} ${progress}`;
+    },
     reached: (b) => b.state === BackupState.COMPLETED,
     failure: (b) => {
       if (b.state === BackupState.FAILED) return backupFaultLine(label, b);

@@ -17,6 +17,8 @@ export interface TaskmanagerConfig {
   /** How often due backup schedules are fired and retention applied (HOARD_SCHEDULER_POLL_MS). */
   schedulerPollMs: number;
   agentConnectTimeoutMs: number;
+  /** How often a running backup's progress is asked of its agent and recorded (HOARD_BACKUP_PROGRESS_POLL_MS). */
+  backupProgressPollMs: number;
   /** How often dead agents of idle instances are restarted and orphaned directories collected. */
   readoptMs: number;
   addressMode: "loopback" | "host";
@@ -77,6 +79,7 @@ export function loadTaskmanagerConfig(platform: PlatformConfig, env = process.en
     leaseMs: parseInteger("HOARD_TASK_LEASE_MS", env.HOARD_TASK_LEASE_MS ?? "15000", 1000),
     schedulerPollMs: parseInteger("HOARD_SCHEDULER_POLL_MS", env.HOARD_SCHEDULER_POLL_MS ?? "5000", 100),
     agentConnectTimeoutMs: parseInteger("HOARD_AGENT_CONNECT_TIMEOUT_MS", env.HOARD_AGENT_CONNECT_TIMEOUT_MS ?? "60000", 100),
+    backupProgressPollMs: parseInteger("HOARD_BACKUP_PROGRESS_POLL_MS", env.HOARD_BACKUP_PROGRESS_POLL_MS ?? "3000", 50),
     readoptMs: parseInteger("HOARD_READOPT_MS", env.HOARD_READOPT_MS ?? "15000", 500),
     addressMode: mode,
     hostAddress: env.HOARD_HOST_ADDRESS ?? "127.0.0.1",

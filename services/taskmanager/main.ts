@@ -57,7 +57,7 @@ export async function startTaskmanager(platform: PlatformConfig, db: Db, rootLog
       }),
     );
   const runner = createRunner(
-    { store, provider, agentFor, secrets: createSecretBox(loadSecretKey(platform.home)), backupMasterKey: loadMasterKey(platform.home), agentConnectTimeoutMs: config.agentConnectTimeoutMs },
+    { store, provider, agentFor, secrets: createSecretBox(loadSecretKey(platform.home)), backupMasterKey: loadMasterKey(platform.home), agentConnectTimeoutMs: config.agentConnectTimeoutMs, backupProgressPollMs: config.backupProgressPollMs },
     store,
     { pollMs: config.pollMs, leaseMs: config.leaseMs, logger, deadlineCapsMs: config.taskDeadlineCapsMs },
   );

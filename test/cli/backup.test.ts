@@ -69,6 +69,9 @@ describe("backup create", () => {
       parent_id: null,
       size_bytes: 0,
       stored_bytes: 0,
+      progress_bytes: 0,
+      estimated_bytes: null,
+      progress_percent: null,
       storage: "file",
       volume_size: 2,
       fault: "",
@@ -97,6 +100,26 @@ describe("backup create", () => {
     expect(run.stdout).toMatch(/\| size\s+\| 12\.3 MiB\s+\|/);
     expect(run.stdout).toMatch(/\| stored_size\s+\| 4\.2 MiB\s+\|/);
     expect(run.stdout).not.toMatch(/size_bytes/);
+  });
+
+  it("--wait prints a line each time a BUILDING backup moves on, and show prints its progress", async () => {
+    fake.backupOutcome = "progressing";
+    const run = await hoard("backup", "create", "db1", "nightly", "--wait");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      "nightly: BUILDING\nnightly: BUILDING 40% (5.0 MiB of about 12.5 MiB)\nnightly: BUILDING 80% (10.0 MiB of about 12.5 MiB)\nnightly: COMPLETED\n",
+    );
+    expect(run.stdout).toMatch(/\| progress\s+\| 100% \(12\.3 MiB\)\s+\|/);
+    expect(run.stdout).not.toMatch(/progress_percent|estimated_bytes/);
+    expect(await json("backup", "show", "nightly")).toMatchObject({ progress_bytes: 12_897_485, estimated_bytes: 13_107_200, progress_percent: 100 });
+  });
+
+  it("show prints a BUILDING backup's progress in a table, exact in JSON", async () => {
+    fake.backupOutcome = "progressing";
+    await json("backup", "create", "db1", "nightly");
+    await json("backup", "show", "nightly"); // BUILDING, nothing known yet
+    expect((await hoard("backup", "show", "nightly")).stdout).toMatch(/\| progress\s+\| 40% \(5\.0 MiB of about 12\.5 MiB\)\s+\|/);
+    expect(await json("backup", "show", "nightly")).toMatchObject({ status: "BUILDING", progress_bytes: 10_485_760, estimated_bytes: 13_107_200, progress_percent: 80 });
   });
 
   it("--wait -f json prints the completed backup with exact byte counts", async () => {

@@ -19,8 +19,14 @@ import {
 import { InstanceStatus, type Instance } from "../../gen/proto/hoard/v1/instance_pb.js";
 import { cronProblem, nextCronRun } from "../../services/platform/cron.js";
 
-/** How a backup ends. */
-export type BackupOutcome = "completed" | "failed" | "stuck";
+/** How a backup ends; "progressing" completes after two more polls showing it BUILDING with progress (fakeBackupProgress). */
+export type BackupOutcome = "completed" | "failed" | "stuck" | "progressing";
+
+/** What the polls of a "progressing" backup show while BUILDING, one per poll after the first. */
+export const fakeBackupProgress = [
+  { progressBytes: 5_242_880n, estimatedBytes: 13_107_200n, progressPercent: 40 },
+  { progressBytes: 10_485_760n, estimatedBytes: 13_107_200n, progressPercent: 80 },
+];
 
 /** What a completed backup of the fake measures: 12.3 MiB streamed, 4.2 MiB stored. */
 export const fakeBackupSizes = { sizeBytes: 12_897_485n, storedBytes: 4_404_020n };
@@ -71,7 +77,7 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
     const instance = deps.instances().find((i) => i.id === e.backup.instanceId);
     if (instance?.status === InstanceStatus.BACKUP) Object.assign(instance, { status: e.instanceStatus, updatedAt: timestampNow() });
     Object.assign(e.backup, { state, completedAt: timestampNow() });
-    if (state === BackupState.COMPLETED) Object.assign(e.backup, fakeBackupSizes);
+    if (state === BackupState.COMPLETED) Object.assign(e.backup, fakeBackupSizes, { progressBytes: fakeBackupSizes.sizeBytes, progressPercent: 100 });
     else e.backup.fault = fakeBackupFault;
   };
 
@@ -106,8 +112,10 @@ export function registerFakeBackupService(router: ConnectRouter, deps: FakeBacku
       const e = entry(req.id);
       e.polls++;
       const taking = e.backup.state === BackupState.NEW || e.backup.state === BackupState.BUILDING;
+      const step = fakeBackupProgress[e.polls - 2];
       if (taking && e.polls === 1) e.backup.state = BackupState.BUILDING;
-      else if (taking && e.outcome !== "stuck") finish(e, e.outcome === "completed" ? BackupState.COMPLETED : BackupState.FAILED);
+      else if (taking && e.outcome === "progressing" && step !== undefined) Object.assign(e.backup, step);
+      else if (taking && e.outcome !== "stuck") finish(e, e.outcome === "completed" || e.outcome === "progressing" ? BackupState.COMPLETED : BackupState.FAILED);
       return { backup: e.backup };
     },
     listBackups(req, ctx) {

@@ -33,6 +33,9 @@ async function roundTrip(stack: Stack, datastore: keyof typeof engines, name: st
   expect((await client.getInstance({ id: name })).instance?.status).toBe(InstanceStatus.BACKUP);
   const backup = await waitBackup(stack, started?.id ?? "");
   expect(backup.sizeBytes).toBeGreaterThan(0n);
+  // Progress ends at 100%, with every byte the engine streamed as the bytes done.
+  expect(backup.progressPercent).toBe(100);
+  expect(backup.progressBytes).toBe(backup.sizeBytes);
   await waitForStatus(stack, source.id, InstanceStatus.ACTIVE);
   expect((await engine.write(source, 1001, 1200)).code).toBe(0);
   expect(await engine.digest(source)).not.toBe(atBackup);

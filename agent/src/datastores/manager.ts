@@ -282,6 +282,12 @@ export interface DatastoreBackups {
    */
   backup(signal: AbortSignal, parent?: BackupParent): Promise<BackupStream>;
   /**
+   * The engine's own measure of the bytes a full backup started now streams (the databases' sizes
+   * as the server reports them), for progress reports; absent or undefined: unknown. Called while
+   * the backup runs, beside it.
+   */
+  estimateFullBytes?(signal: AbortSignal): Promise<number | undefined>;
+  /**
    * Builds this (never prepared, empty) instance's data directory from a backup stream, starts the
    * server with `spec`'s settings and admin password (the agent keeps control), and marks the
    * instance prepared. Databases, users and their passwords are the backup's. A stream that errors

@@ -7,6 +7,7 @@ import type { BackupObject, BackupStorage as StorageMessage, GuestAgentService }
 import { readBackupObject, writeBackupObject } from "../../../services/platform/backup/index.js";
 import { openBackupStorage } from "../../../services/platform/backup-settings.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../../../services/platform/errors.js";
+import type { BackupProgressRegistry } from "../backup-progress.js";
 import type { OpenBackupObject } from "../datastores/manager.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { toServerSettings } from "./prepare-spec.js";
@@ -20,28 +21,28 @@ const FLUSH_TIMEOUT_MS = 120_000;
 
 type BackupHandlers = Pick<ServiceImpl<typeof GuestAgentService>, "backup" | "restore">;
 
-export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined): BackupHandlers {
+export function backupHandlers(lifecycle: Lifecycle, nc: NatsConnection | undefined, wal: AgentWal | undefined, progress: BackupProgressRegistry): BackupHandlers {
   return {
     async backup(req, ctx) {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(req.backupId)) throw new InvalidArgumentError("backup_id", "must be a backup id");
       const dataKey = checkedKey(req.dataKey);
       const storage = await openBackupStorage(storageRef(req.storage), nc);
       // Engines with a WAL archive take increments from it: everything up to now goes in first.
-      const flushSignal = AbortSignal.any([ctx.signal, AbortSignal.timeout(FLUSH_TIMEOUT_MS)]);
-      const archived = req.incremental && wal?.shipper ? await archivedWalOf(await flushArchive(lifecycle, wal, nc, flushSignal)) : undefined;
-      return lifecycle.backup(async (backups) => {
+      const archived = req.incremental && wal?.shipper ? await archivedWalOf(await flushWithin(FLUSH_TIMEOUT_MS, ctx.signal, (signal) => flushArchive(lifecycle, wal, nc, signal))) : undefined;
+      return progress.track(req.backupId, (entry) => lifecycle.backup(async (backups) => {
         if (req.incremental && backups.incremental !== true) throw new FailedPreconditionError("this engine takes full backups only, not incremental ones");
         const parent = req.incremental ? { details: req.parentDetails, ...(archived ? { wal: archived } : {}) } : undefined;
         const stream = await backups.backup(ctx.signal, parent);
+        void entry.estimate(req.incremental ? undefined : backups.estimateFullBytes?.bind(backups, ctx.signal)); // nothing predicts an increment's size
         const key = `${req.backupId}/${req.incremental ? "incremental" : "full"}`;
-        const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal }), stream.done]);
+        const [object, facts] = await Promise.all([writeBackupObject({ source: stream.data, storage, key, dataKey, signal: ctx.signal, onPlainBytes: entry.advance }), stream.done]);
         return {
           objects: [{ key: object.key, sha256: object.sha256, plainBytes: BigInt(object.plainBytes), storedBytes: BigInt(object.storedBytes) }],
           format: facts.format,
           engineVersion: facts.engineVersion,
           details: facts.details,
         };
-      }, ctx.signal);
+      }, ctx.signal));
     },
 
     async restore(req, ctx) {
@@ -75,3 +76,18 @@ function storageRef(storage: StorageMessage | undefined): { kind: string; locati
   return { kind: storage.kind, location: storage.location };
 }
 
+
+/**
+ * Runs `flush` with a signal that fires at `ms` or with `outer`. A timer and a controller, not
+ * AbortSignal.timeout: inside AbortSignal.any, Node 20 may garbage-collect a timeout signal before
+ * it fires (nodejs/node#57736), and the flush would wait for the call's whole deadline.
+ */
+async function flushWithin<T>(ms: number, outer: AbortSignal, flush: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error(`the WAL flush took longer than ${ms / 1000} s`)), ms);
+  try {
+    return await flush(AbortSignal.any([outer, timeout.signal]));
+  } finally {
+    clearTimeout(timer);
+  }
+}

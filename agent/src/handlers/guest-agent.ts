@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { GuestAgentService } from "../../../gen/proto/hoard/guestagent/v1/guestagent_pb.js";
+import { backupProgressHandlers, createBackupProgressRegistry } from "../backup-progress.js";
 import type { Lifecycle } from "../lifecycle.js";
 import { adminHandlers } from "./admin.js";
 import { backupHandlers } from "./backups.js";
@@ -26,10 +27,12 @@ export interface GuestAgentHandlerDeps {
 
 export function registerGuestAgentService(router: ConnectRouter, deps: GuestAgentHandlerDeps): void {
   const { instanceId, lifecycle } = deps;
+  const progress = createBackupProgressRegistry();
   const service: ServiceImpl<typeof GuestAgentService> = {
     ...adminHandlers(deps.engine, lifecycle),
     ...logHandlers(lifecycle),
-    ...backupHandlers(lifecycle, deps.nc, deps.wal),
+    ...backupHandlers(lifecycle, deps.nc, deps.wal, progress),
+    ...backupProgressHandlers(progress),
     ...walHandlers(lifecycle, deps.wal, deps.nc),
     ping() {
       return { instanceId, pid: process.pid, prepared: lifecycle.prepared };

@@ -4,6 +4,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { BackupScheduleSchema, BackupSchema, BackupState, type Backup, type BackupSchedule } from "../../../gen/proto/hoard/v1/backup_pb.js";
 import type { BackupScheduleRow } from "../store/backup-schedules.js";
 import type { BackupRow } from "../store/backups.js";
+import { backupProgress } from "./backup-progress.js";
 
 const states: Record<string, BackupState> = {
   NEW: BackupState.NEW,
@@ -32,6 +33,7 @@ export function toBackupView(row: BackupRow): Backup {
     kind: row.kind.toLowerCase(),
     scheduled: row.scheduled,
     parentId: row.parentId ?? "",
+    ...backupProgress(row),
   });
 }
 

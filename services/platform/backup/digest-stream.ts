@@ -5,12 +5,13 @@ import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { BackupCorruptError } from "./errors.js";
 
-/** Counts the bytes passing through. */
-export function createCountStream(): Transform & { readonly bytes: number } {
+/** Counts the bytes passing through; `onCount` hears the running total after each chunk. */
+export function createCountStream(onCount?: (bytes: number) => void): Transform & { readonly bytes: number } {
   let bytes = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       bytes += chunk.length;
+      onCount?.(bytes);
       callback(null, chunk);
     },
   });

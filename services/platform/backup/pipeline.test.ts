@@ -108,6 +108,16 @@ describe.each(drivers)("backup pipeline on %s storage", (_kind, open) => {
     expect(outcome.ended).toBe(false);
   }
 
+  it("reports the plain bytes read so far as they flow, ending at the recorded size", async () => {
+    const input = source(3 * MiB + 5, "text");
+    const reports: number[] = [];
+    const record = await writeBackupObject({ source: input.stream, storage, key: "progress/base.bin", dataKey, onPlainBytes: (bytes) => reports.push(bytes) });
+    expect(reports.length).toBeGreaterThan(10); // one per chunk, not one at the end
+    expect(reports).toEqual([...reports].sort((a, b) => a - b));
+    expect(reports.at(-1)).toBe(record.plainBytes);
+    expect(record.plainBytes).toBe(3 * MiB + 5);
+  });
+
   it.each([
     ["random", 0],
     ["random", 1],

@@ -38,6 +38,8 @@ export interface WriteBackupObjectOptions {
   signal?: AbortSignal;
   /** Plaintext bytes per encrypted frame; tests use small frames. */
   frameBytes?: number;
+  /** Hears the plain bytes read from `source` so far, as they are read (progress reports). */
+  onPlainBytes?: (bytes: number) => void;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function writeBackupObject(options: WriteBackupObjectOptions): Prom
     source.destroy();
     throw err;
   }
-  const plain = createCountStream();
+  const plain = createCountStream(options.onPlainBytes);
   const stored = createDigestStream();
   const flowing = pipeline(source, plain, createGzip({ level: gzipLevel }), encrypt, stored, signal ? { signal } : {});
   const putting = storage.put(key, stored, signal);

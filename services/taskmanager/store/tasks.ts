@@ -41,6 +41,9 @@ export interface BackupChange {
   engineDetails?: string;
   sizeBytes?: bigint;
   storedBytes?: bigint;
+  progressBytes?: bigint;
+  progressTotalBytes?: bigint | null;
+  progressAt?: Date;
   faultMessage?: string | null;
   completedAt?: Date;
 }

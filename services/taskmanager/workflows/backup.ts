@@ -4,6 +4,7 @@
 // and the backup is recorded COMPLETED. A failure fails the backup, not the instance (runner.ts).
 import { openActionPayload, type BackupPayload } from "../../platform/task-payload.js";
 import { newDataKey, unwrapDataKey, wrapDataKey } from "../../platform/backup/index.js";
+import { defaultBackupProgressPollMs, pollBackupProgress } from "./backup-progress.js";
 import type { Workflow, WorkflowContext } from "./context.js";
 
 
@@ -21,6 +22,13 @@ export const backupWorkflow: Workflow = async (ctx) => {
   const agent = ctx.agentFor(task.instance.id, task.requestId);
   // An incremental backup starts where its parent ended (the parent's engine details say where).
   const parent = backup.parentId ? await store.backup(backup.parentId) : undefined;
+  const progress = pollBackupProgress({
+    agent,
+    backupId,
+    intervalMs: ctx.backupProgressPollMs ?? defaultBackupProgressPollMs,
+    record: (change) => store.updateBackup(backupId, change),
+    logger: ctx.logger,
+  });
   const stored = await agent.backup(
     {
       backupId,
@@ -30,15 +38,18 @@ export const backupWorkflow: Workflow = async (ctx) => {
       parentDetails: parent ? (JSON.parse(parent.engineDetails) as Record<string, string>) : {},
     },
     { signal, timeoutMs: backupCallTimeoutMs },
-  );
+  ).finally(() => progress.stop());
   const objects = stored.objects.map((o) => ({ key: o.key, sha256: o.sha256, plainBytes: Number(o.plainBytes), storedBytes: Number(o.storedBytes) }));
+  const sizeBytes = stored.objects.reduce((sum, o) => sum + o.plainBytes, 0n);
   await store.updateBackup(backupId, {
     state: "COMPLETED",
     objects: JSON.stringify(objects),
     format: stored.format,
     engineVersion: stored.engineVersion,
     engineDetails: JSON.stringify(stored.details),
-    sizeBytes: stored.objects.reduce((sum, o) => sum + o.plainBytes, 0n),
+    sizeBytes,
+    progressBytes: sizeBytes, // done: every byte the tool produced
+    progressAt: new Date(),
     storedBytes: stored.objects.reduce((sum, o) => sum + o.storedBytes, 0n),
     completedAt: new Date(),
   });

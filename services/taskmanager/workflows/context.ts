@@ -19,6 +19,8 @@ export interface WorkflowDeps {
   backupMasterKey: Buffer;
   /** How long a new agent may take to answer its first Ping before the create fails. */
   agentConnectTimeoutMs: number;
+  /** How often a running backup's progress is polled from its agent; default 3 s. */
+  backupProgressPollMs?: number;
   /** Aborts the running task of an instance in this process, and waits until it has stopped. */
   cancelRunning: (instanceId: string, exceptTaskId: string) => Promise<void>;
 }

@@ -24,6 +24,7 @@ import { guard } from "./admin-support.js";
 import { createAdmin, ensureDatabasesAndUsers } from "./admin.js";
 import { readAgentState, writeAgentState } from "./agent-state.js";
 import { backupServer } from "./backup.js";
+import { estimateFullBackupBytes } from "./backup-estimate.js";
 import { runSql } from "./client.js";
 import { removeInitFile, writeAdminCredentials, writeOptionFile } from "./config-file.js";
 import { configureServer, restartPending } from "./configure.js";
@@ -249,6 +250,7 @@ export function createMysqlFamilyManager(layout: InstanceLayout, flavor: MysqlFl
     backups: {
       incremental: true,
       backup: (signal, parent) => backupServer(ctx, signal, parent),
+      estimateFullBytes: () => estimateFullBackupBytes(ctx),
       restore: (data, spec, signal, increments = []) => serial(() => restore(data, spec, signal, increments)),
     },
   };

@@ -13,6 +13,7 @@ import { ensureDatabases, ensureUsers, grantSchemaPublic, setAdminPassword, with
 import { writeAgentState } from "./agent-state.js";
 import { ensureServerDirs, reloadServer, startServer, stopServer } from "./app.js";
 import { backupServer } from "./backup.js";
+import { estimateFullBackupBytes } from "./backup-estimate.js";
 import { writeCheckedConfigFiles } from "./config-check.js";
 import { writeConfigFiles } from "./config-files.js";
 import { configure, nextState } from "./configure.js";
@@ -139,6 +140,7 @@ export function createPostgresqlManager(layout: InstanceLayout, options: Postgre
     incremental: true, // the WAL archived since the parent (wal-increment.ts)
     // The queue for the set-up only, not the copy.
     backup: (signal, parent) => serial(() => (parent ? incrementalBackup(ctx, signal, parent) : backupServer(ctx, signal))),
+    estimateFullBytes: (signal) => estimateFullBackupBytes(ctx, signal),
     restore: (data, spec, signal, increments) =>
       serial(async () => {
         signal.throwIfAborted();

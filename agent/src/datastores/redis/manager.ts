@@ -15,6 +15,7 @@ import * as admin from "./admin.js";
 import { readAdminPassword, withAdminSession, writeAdminPassword, type AdminSession } from "./admin-session.js";
 import { ensureServerDirs, startServer, stopServer } from "./app.js";
 import { backupServer } from "./backup.js";
+import { estimateBackupBytes } from "./backup-estimate.js";
 import { applyFence, configureServer, pendingRestart, renderInstanceConfig, restoreFence } from "./configure.js";
 import { assertRunnableAccount, createInstanceContext } from "./context.js";
 import { dataDirState } from "./data-dir.js";
@@ -250,6 +251,7 @@ export function createRedisManager(layout: InstanceLayout, options: RedisManager
     logs: createRedisLogs(ctx, serial, { ...DEFAULT_LOG_CAPS, ...options.logCaps }),
     backups: {
       backup: (signal) => backupServer(ctx, signal),
+      estimateFullBytes: () => estimateBackupBytes(ctx),
       restore: (data, spec, signal) => serial(() => restore(data, spec, signal)),
     },
 
