@@ -1,13 +1,17 @@
 // Backups and restores on real servers, checked the way their user would: known data, a backup,
 // more writes, a restore into a new instance that holds exactly the data at the backup. A stored
 // object with one flipped byte fails its restore naming the backup and never yields an ACTIVE
-// instance; the same round trip works through a JetStream object store.
+// instance; the same round trips and the same refusal of a damaged object hold through a JetStream
+// object store.
 import fs from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { Code } from "@connectrpc/connect";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupService } from "../../gen/proto/hoard/v1/backup_pb.js";
 import { InstanceStatus } from "../../gen/proto/hoard/v1/instance_pb.js";
+import { createNatsStorage } from "../../services/platform/backup/nats-storage.js";
 import { engines, failure, user, waitBackup } from "./backup-helpers.js";
 import { connectClient, serviceClient } from "./clients.js";
 import { waitForStatus } from "./instance-status.js";
@@ -108,9 +112,37 @@ describe("backups through the nats driver", () => {
     await stack?.cleanup();
   });
 
-  it("postgresql: a restore from the object store holds exactly the data at the backup", async () => {
-    const { backup } = await roundTrip(stack, "postgresql", "nats-pg");
-    expect(backup.storage).toBe("nats");
-    expect(fs.existsSync(path.join(stack.home, "backups"))).toBe(false);
+  for (const datastore of ["postgresql", "mariadb", "redis"] as const) {
+    it(`${datastore}: a restore from the object store holds exactly the data at the backup`, async () => {
+      const { backup } = await roundTrip(stack, datastore, `nats-${datastore.slice(0, 5)}`);
+      expect(backup.storage).toBe("nats");
+      expect(fs.existsSync(path.join(stack.home, "backups"))).toBe(false);
+    });
+  }
+
+  it("a flipped byte in an object in the store fails the restore naming the backup; nothing ACTIVE comes of it", async () => {
+    const client = connectClient(stack.url, stack.token);
+    const backups = serviceClient(BackupService, stack.url, stack.token);
+    const { backup } = await backups.getBackup({ id: "nats-postg-b1" });
+    const key = `${backup?.id ?? ""}/full`;
+    const nc = await connect({ servers: stack.env.HOARD_NATS_URL });
+    try {
+      // Rewritten in place through the store itself, so only the bytes differ from what was recorded.
+      const storage = await createNatsStorage(nc, { bucket: "hoard-e2e-backups" });
+      const chunks: Buffer[] = [];
+      for await (const chunk of await storage.get(key)) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const middle = Math.floor(bytes.length / 2);
+      bytes.writeUInt8(bytes.readUInt8(middle) ^ 0x01, middle);
+      await storage.put(key, Readable.from([bytes]));
+    } finally {
+      await nc.close();
+    }
+
+    const created = await client.createInstance({ name: "nats-corrupt", flavor: "tiny", volumeSizeGb: 1, datastore: "postgresql", backup: "nats-postg-b1" });
+    const failed = await waitForStatus(stack, created.instance?.id ?? "", InstanceStatus.ERROR);
+    expect(failed.fault?.message).toContain(key);
+    expect(failed.fault?.message).toMatch(/corrupt|checksum|authentic/i);
+    await client.deleteInstance({ id: "nats-corrupt" });
   });
 });
