@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb, defaultDatabaseUrl, migrateDb, type Db } from "../../services/platform/db/index.js";
 import { createLogger } from "../../services/platform/logger.js";
@@ -18,24 +17,11 @@ import { pruneScheduledBackups, type PruneDeps } from "../../services/taskmanage
 import { createScheduleStore, type PrunableBackup } from "../../services/taskmanager/store/schedules.js";
 import { deleteBackupTree } from "../../services/gateway/handlers/backup-delete.js";
 import { createBackupStore } from "../../services/gateway/store/backups.js";
+import { pgUp, scratchPostgres } from "./scratch-postgres.js";
 
-const PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const SLOW = { timeout: 60_000 };
 const logger = createLogger("test", "silent");
 
-async function pgAdmin(sql: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-const pgUp = await pgAdmin("select 1");
 
 /** The scheduler's dependencies over `db`, recording what it deleted and kicked. */
 function schedulerOver(db: Db) {
@@ -315,17 +301,6 @@ describe("backup scheduler on SQLite", SLOW, () => {
 });
 
 describe.skipIf(!pgUp)("backup scheduler on PostgreSQL", SLOW, () => {
-  const name = `hoard_test_${randomBytes(6).toString("hex")}`;
-  let db: Db;
-  beforeAll(async () => {
-    await pgAdmin(`CREATE DATABASE "${name}"`);
-    const url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-    await migrateDb(url);
-    db = createDb(url);
-  });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  });
-  exercise("postgresql", () => db);
+  const db = scratchPostgres();
+  exercise("postgresql", db);
 });

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createBackupStore } from "../../services/gateway/store/backups.js";
 import { createInstanceStore, type InstanceStore, type NewTask } from "../../services/gateway/store/instances.js";
@@ -20,24 +19,11 @@ import { createQuotas, type Quotas } from "../../services/platform/store/quota.j
 import { actionPayload } from "../../services/platform/task-payload.js";
 import { fireDueSchedules } from "../../services/taskmanager/scheduler/fire.js";
 import { createScheduleStore } from "../../services/taskmanager/store/schedules.js";
+import { pgUp, scratchPostgres } from "./scratch-postgres.js";
 
-const PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const SLOW = { timeout: 120_000 };
 const storage = { kind: "file" as const, location: "/nonexistent/backups" };
 
-async function pgAdmin(sql: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-const pgUp = await pgAdmin("select 1");
 
 const task = (kind: NewTask["kind"], payload = ""): NewTask => ({ kind, payload, requestId: "r", deadlineAt: new Date(Date.now() + 60_000) });
 
@@ -257,17 +243,6 @@ describe("quotas on SQLite", SLOW, () => {
 if (!pgUp) console.warn("SKIPPING PostgreSQL quota tests: no PostgreSQL server answers on 127.0.0.1:5432 as user postgres");
 
 describe.skipIf(!pgUp)("quotas on PostgreSQL", SLOW, () => {
-  const name = `hoard_test_${randomBytes(6).toString("hex")}`;
-  let db: Db;
-  beforeAll(async () => {
-    await pgAdmin(`CREATE DATABASE "${name}"`);
-    const url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-    await migrateDb(url);
-    db = createDb(url);
-  });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  });
-  exercise("postgresql", () => db);
+  const db = scratchPostgres();
+  exercise("postgresql", db);
 });
